@@ -1,0 +1,53 @@
+"""Entry point of the ``breachkit`` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from breachkit import __version__
+from breachkit.errors import BreachkitError
+
+#: Sub-command modules, in the order ``--help`` lists them. A static list, not
+#: discovery: adding a command is one line here and one module.
+COMMAND_MODULES = (
+    "breachkit.cli.triage",
+    "breachkit.cli.case",
+    "breachkit.cli.collect",
+    "breachkit.cli.build_collector",
+    "breachkit.cli.demo",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="breachkit",
+        description=(
+            "Incident response for a hacked Linux server. Start with "
+            "'breachkit triage' (this machine) or 'breachkit demo' (a built-in example)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"breachkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(func(args) or 0)
+    except BreachkitError as exc:
+        print(f"breachkit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("breachkit: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,97 @@
+"""Typed records the host half produces, and their JSON form.
+
+NamedTuples rather than dataclasses: they are cheap to create by the million in
+a file walk and exist on Python 3.8. Paths are host paths (starting with ``/``,
+relative to the examined root) decoded with ``surrogateescape``, so a name that
+is not valid UTF-8 survives the round trip; its JSON form adds ``path_b64``
+with the raw bytes so tools that reject lone surrogates lose nothing.
+"""
+
+import base64
+import os
+import stat
+from typing import Any, Dict, NamedTuple, Optional
+
+#: One-letter file types, as in ``find -printf %y``.
+TYPE_CODES = (
+    (stat.S_ISREG, "f"),
+    (stat.S_ISDIR, "d"),
+    (stat.S_ISLNK, "l"),
+    (stat.S_ISFIFO, "p"),
+    (stat.S_ISSOCK, "s"),
+    (stat.S_ISCHR, "c"),
+    (stat.S_ISBLK, "b"),
+)
+
+
+def type_code(mode: int) -> str:
+    for test, code in TYPE_CODES:
+        if test(mode):
+            return code
+    return "?"
+
+
+def raw_b64(text: str) -> Optional[str]:
+    """The base64 of ``text``'s raw bytes when it does not round-trip as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return base64.b64encode(os.fsencode(text)).decode("ascii")
+    return None
+
+
+class FileStat(NamedTuple):
+    """One file system entry, with all four times to the nanosecond."""
+
+    path: str
+    type: str
+    mode: int
+    uid: int
+    gid: int
+    size: int
+    inode: int
+    nlink: int
+    dev: int
+    blocks: int
+    atime_ns: int
+    mtime_ns: int
+    ctime_ns: int
+    #: ``None`` when the file system or kernel keeps no birth time.
+    btime_ns: Optional[int]
+    #: Symlink target, only for ``type == "l"``.
+    target: Optional[str] = None
+
+    def to_json(self) -> Dict[str, Any]:
+        data = self._asdict()
+        b64 = raw_b64(self.path)
+        if b64 is not None:
+            data["path_b64"] = b64
+        if self.target is not None:
+            tb64 = raw_b64(self.target)
+            if tb64 is not None:
+                data["target_b64"] = tb64
+        return data
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "FileStat":
+        fields = {name: data.get(name) for name in cls._fields}
+        if "path_b64" in data:
+            fields["path"] = os.fsdecode(base64.b64decode(data["path_b64"]))
+        if "target_b64" in data:
+            fields["target"] = os.fsdecode(base64.b64decode(data["target_b64"]))
+        return cls(**fields)
+
+
+class WarningRecord(NamedTuple):
+    """A per-item problem: recorded with its location, counted, never fatal."""
+
+    path: str
+    kind: str
+    detail: str
+
+    def to_json(self) -> Dict[str, Any]:
+        data = self._asdict()
+        b64 = raw_b64(self.path)
+        if b64 is not None:
+            data["path_b64"] = b64
+        return data

@@ -1,0 +1,401 @@
+"""A read-only view of an examined root: the live ``/``, a mounted image or a copied tree.
+
+Every analysis reads the evidence through :class:`RootFS`. It holds these promises:
+
+* **Nothing is written.** Files and directories are opened read-only, with
+  ``O_NOATIME`` where the kernel allows it (owner or root), so reading does not
+  even move access times.
+* **No escape from the root.** Paths are resolved one component at a time
+  relative to directory file descriptors, like ``openat2(RESOLVE_IN_ROOT)``:
+  an absolute symlink target or a ``..`` is interpreted inside the root, never
+  on the analyst's machine, and loops stop after :data:`MAX_SYMLINK_HOPS`.
+* **No surprises from special files.** FIFOs, sockets and devices are never
+  opened (a FIFO would block, a device could be a whole disk); files are
+  checked again after ``open`` so a swap between stat and open is caught.
+* **Bounded reads.** :meth:`RootFS.read_bytes` and :meth:`RootFS.open_file`
+  take a byte cap, so a sparse terabyte file costs nothing.
+* **Per-item trouble is data.** The walk yields a :class:`WarningRecord` for a
+  file that vanished, a directory it could not read, or a tree too deep to
+  follow, and carries on.
+
+Because every lookup goes through directory fds, names of any length or
+depth (beyond ``PATH_MAX``) work.
+"""
+
+import errno
+import os
+import stat
+from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+from .records import FileStat, WarningRecord
+from .statx import statx_at
+
+MAX_SYMLINK_HOPS = 40
+DEFAULT_READ_CAP = 64 * 1024 * 1024
+
+_O_NOATIME = getattr(os, "O_NOATIME", 0)
+_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_O_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+
+#: Pseudo file systems of a live host that a walk never enters.
+LIVE_SKIP = ("/proc", "/sys", "/dev")
+
+
+class NotRegularFile(OSError):
+    """Refused to open something that is not a regular file (FIFO, socket, device, dir)."""
+
+
+class OutsideRootError(OSError):
+    """A path could not be resolved inside the root (symlink loop or too many hops)."""
+
+
+def split_host_path(path: str) -> List[str]:
+    """Components of a host path; ``""`` and ``"."`` dropped, ``".."`` kept for the resolver."""
+    return [part for part in path.split("/") if part not in ("", ".")]
+
+
+def join_host_path(parent: str, name: str) -> str:
+    return ("" if parent == "/" else parent) + "/" + name
+
+
+def _open_noatime(name: str, flags: int, dir_fd: Optional[int]) -> int:
+    """``openat`` with O_NOATIME, retrying without it where the kernel refuses (EPERM)."""
+    if _O_NOATIME:
+        try:
+            return os.open(name, flags | _O_NOATIME, dir_fd=dir_fd)
+        except PermissionError:
+            pass
+    return os.open(name, flags, dir_fd=dir_fd)
+
+
+class RootFS:
+    """Read-only, in-root access to the tree under ``root`` (host paths start with ``/``)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+        self.is_live = self.root == "/"
+        self._root_fd = _open_noatime(self.root, _O_DIR & ~os.O_NOFOLLOW, dir_fd=None)
+        self.root_stat = statx_at(self._root_fd, "", "/")
+        _raise_fd_limit()
+
+    # -- life cycle -------------------------------------------------------
+
+    def close(self) -> None:
+        if self._root_fd >= 0:
+            os.close(self._root_fd)
+            self._root_fd = -1
+
+    def __enter__(self) -> "RootFS":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def display(self, path: str) -> str:
+        """The host path as shown to the user (the root is shown once, elsewhere)."""
+        return path
+
+    # -- resolution -------------------------------------------------------
+
+    def _resolve(self, path: str, follow_last: bool) -> Tuple[int, str, str]:
+        """Walk ``path`` inside the root; return (parent dir fd, last name, resolved host path).
+
+        The caller owns the returned fd (it may be the root fd's duplicate) and
+        must close it. Intermediate symlinks are always followed inside the
+        root; the last component only when ``follow_last``.
+        """
+        todo = list(reversed(split_host_path(path)))
+        stack: List[int] = [os.dup(self._root_fd)]
+        names: List[str] = []
+        hops = 0
+        try:
+            if not todo:
+                return stack.pop(), "", "/"
+            while todo:
+                comp = todo.pop()
+                if comp == "..":
+                    if len(stack) > 1:
+                        os.close(stack.pop())
+                        names.pop()
+                    continue
+                last = not todo
+                try:
+                    st = os.stat(comp, dir_fd=stack[-1], follow_symlinks=False)
+                except FileNotFoundError:
+                    if last:
+                        return stack.pop(), comp, "/" + "/".join(names + [comp])
+                    raise
+                if stat.S_ISLNK(st.st_mode) and (follow_last or not last):
+                    hops += 1
+                    if hops > MAX_SYMLINK_HOPS:
+                        raise OutsideRootError(errno.ELOOP, "too many levels of symbolic links", path)
+                    target = os.readlink(comp, dir_fd=stack[-1])
+                    if target.startswith("/"):
+                        while len(stack) > 1:
+                            os.close(stack.pop())
+                        names = []
+                    todo.extend(reversed(split_host_path(target)))
+                    continue
+                if last:
+                    return stack.pop(), comp, "/" + "/".join(names + [comp])
+                if not stat.S_ISDIR(st.st_mode):
+                    raise NotADirectoryError(errno.ENOTDIR, "not a directory", path)
+                stack.append(_open_noatime(comp, _O_DIR, dir_fd=stack[-1]))
+                names.append(comp)
+            # The path ended in ".." or in a symlink naming a directory by "/" or ".":
+            # the resolved directory itself is the answer.
+            return stack.pop(), "", "/" + "/".join(names)
+        finally:
+            for fd in stack:
+                os.close(fd)
+
+    # -- metadata ---------------------------------------------------------
+
+    def lstat(self, path: str) -> FileStat:
+        """Stat ``path`` without following a final symlink; the record carries ``path``."""
+        fd, name, _ = self._resolve(path, follow_last=False)
+        try:
+            return statx_at(fd, name, _normal(path))
+        finally:
+            os.close(fd)
+
+    def stat(self, path: str) -> FileStat:
+        """Stat ``path``, following symlinks inside the root."""
+        fd, name, resolved = self._resolve(path, follow_last=True)
+        try:
+            return statx_at(fd, name, resolved)
+        finally:
+            os.close(fd)
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.lstat(path)
+        except OSError:
+            return False
+        return True
+
+    def readlink(self, path: str) -> str:
+        fd, name, _ = self._resolve(path, follow_last=False)
+        try:
+            return os.readlink(name, dir_fd=fd)
+        finally:
+            os.close(fd)
+
+    def resolve(self, path: str) -> str:
+        """The host path that ``path`` names once every symlink is followed inside the root."""
+        fd, _, resolved = self._resolve(path, follow_last=True)
+        os.close(fd)
+        return resolved
+
+    def listdir(self, path: str) -> List[str]:
+        """Names in a directory (following symlinks inside the root), sorted."""
+        fd = self._open_dir(path)
+        try:
+            return sorted(os.listdir(fd))
+        finally:
+            os.close(fd)
+
+    def _open_dir(self, path: str) -> int:
+        parent, name, _ = self._resolve(path, follow_last=True)
+        try:
+            if name == "":
+                return os.dup(parent)
+            return _open_noatime(name, _O_DIR, dir_fd=parent)
+        finally:
+            os.close(parent)
+
+    # -- content ----------------------------------------------------------
+
+    def open_file(self, path: str, follow: bool = True) -> IO[bytes]:
+        """Open a regular file for reading; refuses FIFOs, sockets, devices and directories."""
+        parent, name, resolved = self._resolve(path, follow_last=follow)
+        try:
+            if name == "":
+                raise NotRegularFile(errno.EISDIR, "is a directory", path)
+            before = os.stat(name, dir_fd=parent, follow_symlinks=False)
+            if not stat.S_ISREG(before.st_mode):
+                raise NotRegularFile(errno.EINVAL, "not a regular file", resolved)
+            fd = _open_noatime(name, _O_FILE, dir_fd=parent)
+        finally:
+            os.close(parent)
+        after = os.fstat(fd)
+        if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
+            os.close(fd)
+            raise NotRegularFile(errno.EAGAIN, "file was replaced while being opened", resolved)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=0)
+
+    def read_bytes(self, path: str, limit: int = DEFAULT_READ_CAP) -> Tuple[bytes, bool]:
+        """Up to ``limit`` bytes of a regular file, and whether it was cut short."""
+        with self.open_file(path) as handle:
+            data = _read_up_to(handle, limit + 1)
+        if len(data) > limit:
+            return data[:limit], True
+        return data, False
+
+    # -- walking ----------------------------------------------------------
+
+    def walk(
+        self,
+        start: str = "/",
+        skip: Sequence[str] = (),
+        devices: Optional[Set[int]] = None,
+        max_depth: Optional[int] = None,
+    ) -> Iterator[Union[FileStat, WarningRecord]]:
+        """Every entry under ``start`` (pre-order, names sorted), never following symlinks.
+
+        ``devices`` are the file systems to enter (default: only the one
+        ``start`` lives on, like ``find -xdev``). Paths in ``skip`` are reported
+        but not entered. Live roots always skip :data:`LIVE_SKIP`. Yields a
+        :class:`WarningRecord` for each problem and goes on.
+        """
+        skipped = set(skip) | (set(LIVE_SKIP) if self.is_live else set())
+        start = "/" + "/".join(split_host_path(start))
+        try:
+            top = self.lstat(start)
+        except OSError as exc:
+            yield _warning(start, exc)
+            return
+        yield top
+        if top.type != "d":
+            return
+        allowed = devices if devices is not None else {top.dev}
+        limit = max_depth if max_depth is not None else _depth_budget()
+        try:
+            top_fd = self._open_dir(start)
+        except OSError as exc:
+            yield _warning(start, exc)
+            return
+        # Each frame: (dir fd, host path, remaining names). The fd stays open
+        # while its children are visited so lookups never re-walk the path.
+        # seen_dirs holds the (dev, inode) of the directories on the stack: a
+        # bind mount of an ancestor is the only way a walk that never follows
+        # symlinks can loop.
+        frames: List[Tuple[int, str, Iterator[str], Tuple[int, int]]] = []
+        seen_dirs: Set[Tuple[int, int]] = set()
+        try:
+            names, problem = _list_names(top_fd, start)
+            if problem:
+                yield problem
+            frames.append((top_fd, start, iter(names), (top.dev, top.inode)))
+            seen_dirs.add((top.dev, top.inode))
+            while frames:
+                dir_fd, dir_path, pending, _ = frames[-1]
+                name = next(pending, None)
+                if name is None:
+                    os.close(dir_fd)
+                    seen_dirs.discard(frames.pop()[3])
+                    continue
+                path = join_host_path(dir_path, name)
+                try:
+                    entry = statx_at(dir_fd, name, path)
+                except OSError as exc:
+                    yield _warning(path, exc)
+                    continue
+                yield entry
+                if entry.type != "d":
+                    continue
+                if path in skipped:
+                    yield WarningRecord(path, "skipped", "not entered (pseudo file system or excluded)")
+                    continue
+                if entry.dev not in allowed:
+                    yield WarningRecord(path, "mount-point", "another file system is mounted here; not entered")
+                    continue
+                key = (entry.dev, entry.inode)
+                if key in seen_dirs:
+                    yield WarningRecord(path, "loop", "directory already being walked (bind mount loop)")
+                    continue
+                if len(frames) >= limit:
+                    yield WarningRecord(path, "too-deep", "directory tree deeper than %d levels; not entered" % limit)
+                    continue
+                try:
+                    child_fd = _open_noatime(name, _O_DIR, dir_fd=dir_fd)
+                except OSError as exc:
+                    yield _warning(path, exc)
+                    continue
+                names, problem = _list_names(child_fd, path)
+                if problem:
+                    yield problem
+                frames.append((child_fd, path, iter(names), key))
+                seen_dirs.add(key)
+        finally:
+            for frame in frames:
+                os.close(frame[0])
+
+
+def _list_names(dir_fd: int, path: str) -> Tuple[List[str], Optional[WarningRecord]]:
+    try:
+        with os.scandir(dir_fd) as entries:
+            return sorted(entry.name for entry in entries), None
+    except OSError as exc:
+        return [], _warning(path, exc)
+
+
+def _warning(path: str, exc: OSError) -> WarningRecord:
+    if isinstance(exc, FileNotFoundError):
+        return WarningRecord(path, "vanished", "disappeared before it could be read")
+    if isinstance(exc, PermissionError):
+        return WarningRecord(path, "unreadable", "permission denied")
+    if isinstance(exc, NotRegularFile):
+        return WarningRecord(path, "not-regular", exc.strerror or "not a regular file")
+    if exc.errno == errno.ELOOP:
+        return WarningRecord(path, "symlink-loop", "symbolic link loop")
+    return WarningRecord(path, "error", exc.strerror or str(exc))
+
+
+def warning_for(path: str, exc: OSError) -> WarningRecord:
+    """The :class:`WarningRecord` for an ``OSError`` met while reading ``path``."""
+    return _warning(path, exc)
+
+
+def _read_up_to(handle: IO[bytes], limit: int) -> bytes:
+    chunks: List[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = handle.read(min(remaining, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _raise_fd_limit() -> None:
+    """Deep trees keep one fd per level open; ask for the hard limit (best effort)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not Linux
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, 1 << 20), hard))
+        except (ValueError, OSError):
+            pass
+
+
+def _depth_budget() -> int:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError):  # pragma: no cover
+        soft = 1024
+    if soft == getattr(resource, "RLIM_INFINITY", -1) or soft <= 0:
+        soft = 65536
+    return max(64, min(soft - 256, 100_000))
+
+
+def _normal(path: str) -> str:
+    return "/" + "/".join(split_host_path(path))
+
+
+def iter_regular(entries: Iterable[Union[FileStat, WarningRecord]]) -> Iterator[FileStat]:
+    """Only the regular files of a walk (warnings dropped: count them before if needed)."""
+    for entry in entries:
+        if isinstance(entry, FileStat) and entry.type == "f":
+            yield entry
+
+
+OnWarning = Callable[[WarningRecord], None]

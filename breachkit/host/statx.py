@@ -1,0 +1,158 @@
+"""``statx(2)`` through ctypes: birth time and nanosecond times, relative to a directory fd.
+
+``os.stat`` has no birth time on Linux. glibc >= 2.28 exports ``statx``; when
+it is missing (old libc, non-Linux) we fall back to ``os.stat`` and report no
+birth time. ``AT_STATX_DONT_SYNC`` keeps network file systems from being asked
+to sync, and ``AT_SYMLINK_NOFOLLOW`` is always set unless the caller says
+otherwise: the examined root's symlinks are data, not directions.
+
+Format reference: https://man7.org/linux/man-pages/man2/statx.2.html
+"""
+
+import ctypes
+import ctypes.util
+import errno
+import os
+from typing import Optional, Tuple
+
+from .records import FileStat, type_code
+
+AT_SYMLINK_NOFOLLOW = 0x100
+AT_EMPTY_PATH = 0x1000
+AT_STATX_DONT_SYNC = 0x4000
+STATX_BASIC_STATS = 0x7FF
+STATX_BTIME = 0x800
+
+
+class _Timestamp(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_int64), ("tv_nsec", ctypes.c_uint32), ("_reserved", ctypes.c_int32)]
+
+
+class _Statx(ctypes.Structure):
+    _fields_ = [
+        ("stx_mask", ctypes.c_uint32),
+        ("stx_blksize", ctypes.c_uint32),
+        ("stx_attributes", ctypes.c_uint64),
+        ("stx_nlink", ctypes.c_uint32),
+        ("stx_uid", ctypes.c_uint32),
+        ("stx_gid", ctypes.c_uint32),
+        ("stx_mode", ctypes.c_uint16),
+        ("_spare0", ctypes.c_uint16),
+        ("stx_ino", ctypes.c_uint64),
+        ("stx_size", ctypes.c_uint64),
+        ("stx_blocks", ctypes.c_uint64),
+        ("stx_attributes_mask", ctypes.c_uint64),
+        ("stx_atime", _Timestamp),
+        ("stx_btime", _Timestamp),
+        ("stx_ctime", _Timestamp),
+        ("stx_mtime", _Timestamp),
+        ("stx_rdev_major", ctypes.c_uint32),
+        ("stx_rdev_minor", ctypes.c_uint32),
+        ("stx_dev_major", ctypes.c_uint32),
+        ("stx_dev_minor", ctypes.c_uint32),
+        ("_spare", ctypes.c_uint64 * 14),
+    ]
+
+
+def _load_statx():  # type: ignore[no-untyped-def]
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        func = libc.statx
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.POINTER(_Statx)]
+    func.restype = ctypes.c_int
+    return func
+
+
+_STATX = _load_statx()
+
+
+def _ns(ts: _Timestamp) -> int:
+    return ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+
+
+def has_statx() -> bool:
+    """True when birth times can be asked for at all (the file system may still lack them)."""
+    return _STATX is not None
+
+
+def statx_at(dir_fd: int, name: str, path: str, follow: bool = False) -> FileStat:
+    """Stat ``name`` relative to ``dir_fd``; ``path`` is the host path recorded in the result.
+
+    ``name`` may be ``""`` to stat ``dir_fd`` itself. Raises ``OSError`` like ``os.stat``.
+    """
+    target: Optional[str] = None
+    if _STATX is None:
+        return _fallback(dir_fd, name, path, follow)
+    buf = _Statx()
+    flags = AT_STATX_DONT_SYNC | (0 if follow else AT_SYMLINK_NOFOLLOW) | (AT_EMPTY_PATH if name == "" else 0)
+    rc = _STATX(dir_fd, os.fsencode(name), flags, STATX_BASIC_STATS | STATX_BTIME, ctypes.byref(buf))
+    if rc != 0:
+        err = ctypes.get_errno()
+        if err == errno.ENOSYS:
+            return _fallback(dir_fd, name, path, follow)
+        raise OSError(err, os.strerror(err), path)
+    mode = buf.stx_mode
+    code = type_code(mode)
+    if code == "l" and name:
+        target = os.readlink(name, dir_fd=dir_fd)
+    btime = _ns(buf.stx_btime) if buf.stx_mask & STATX_BTIME else None
+    return FileStat(
+        path=path,
+        type=code,
+        mode=mode,
+        uid=buf.stx_uid,
+        gid=buf.stx_gid,
+        size=buf.stx_size,
+        inode=buf.stx_ino,
+        nlink=buf.stx_nlink,
+        dev=os.makedev(buf.stx_dev_major, buf.stx_dev_minor),
+        blocks=buf.stx_blocks,
+        atime_ns=_ns(buf.stx_atime),
+        mtime_ns=_ns(buf.stx_mtime),
+        ctime_ns=_ns(buf.stx_ctime),
+        btime_ns=btime,
+        target=target,
+    )
+
+
+def _fallback(dir_fd: int, name: str, path: str, follow: bool) -> FileStat:
+    if name == "":
+        st = os.fstat(dir_fd)
+    else:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=follow)
+    code = type_code(st.st_mode)
+    target = os.readlink(name, dir_fd=dir_fd) if code == "l" and name else None
+    return from_stat_result(st, path, target)
+
+
+def from_stat_result(st: os.stat_result, path: str, target: Optional[str] = None) -> FileStat:
+    """A :class:`FileStat` from ``os.stat_result`` (birth time only where the platform has it)."""
+    btime = getattr(st, "st_birthtime_ns", None)
+    if btime is None:
+        bsec = getattr(st, "st_birthtime", None)
+        btime = int(bsec * 1_000_000_000) if bsec is not None else None
+    return FileStat(
+        path=path,
+        type=type_code(st.st_mode),
+        mode=st.st_mode,
+        uid=st.st_uid,
+        gid=st.st_gid,
+        size=st.st_size,
+        inode=st.st_ino,
+        nlink=st.st_nlink,
+        dev=st.st_dev,
+        blocks=getattr(st, "st_blocks", 0),
+        atime_ns=st.st_atime_ns,
+        mtime_ns=st.st_mtime_ns,
+        ctime_ns=st.st_ctime_ns,
+        btime_ns=btime,
+        target=target,
+    )
+
+
+def device_of(fd: int) -> Tuple[int, int]:
+    """(device, inode) of an open fd, for loop detection."""
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
