@@ -13,7 +13,7 @@ import os
 import platform
 import socket
 import time
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from .bundle import BundleWriter, HashingWriter, dumps
 from .records import FileStat, WarningRecord
@@ -24,7 +24,7 @@ from .toolinfo import tool_info
 #: File system types a live walk enters: disks and memory-backed scratch space.
 #: Pseudo (proc, sysfs, cgroup), device and network file systems are left out.
 LOCAL_FS_TYPES = frozenset(
-    "ext2 ext3 ext4 xfs btrfs zfs f2fs jfs reiserfs vfat exfat ntfs ntfs3 tmpfs overlay".split()
+    ["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "jfs", "reiserfs", "vfat", "exfat", "ntfs", "ntfs3", "tmpfs", "overlay"]
 )
 
 Progress = Callable[[str], None]
@@ -109,7 +109,7 @@ def collect(
         started = time.time()
         walk_out = bundle.open("walk.jsonl")
         try:
-            for entry in _walk_all(fs, excluded, cross_mounts):
+            for entry in walk_root(fs, excluded, cross_mounts):
                 if isinstance(entry, WarningRecord):
                     warn(entry)
                     continue
@@ -203,7 +203,8 @@ def _zone_from_localtime(fs: RootFS) -> str:
     return target.split(marker, 1)[1] if marker in target else ""
 
 
-def _walk_all(fs: RootFS, excluded: Sequence[str], cross_mounts: bool) -> Iterator[object]:
+def walk_root(fs: RootFS, excluded: Sequence[str] = (), cross_mounts: bool = False) -> Iterator[Union[FileStat, WarningRecord]]:
+    """The walk a collection makes: one file system, or on a live host every local one."""
     if cross_mounts:
         yield from _walk_cross(fs, excluded)
         return
@@ -213,7 +214,7 @@ def _walk_all(fs: RootFS, excluded: Sequence[str], cross_mounts: bool) -> Iterat
         yield from fs.walk(start, skip=excluded, devices=devices)
 
 
-def _walk_cross(fs: RootFS, excluded: Sequence[str]) -> Iterator[object]:
+def _walk_cross(fs: RootFS, excluded: Sequence[str]) -> Iterator[Union[FileStat, WarningRecord]]:
     """A walk that enters every file system mounted below the root (``--cross-mounts``)."""
     pending = ["/"]
     while pending:
@@ -349,4 +350,4 @@ def _copy_one(
     return record
 
 
-__all__ = ["CollectResult", "collect", "join_host_path", "parse_true_time"]
+__all__ = ["CollectResult", "collect", "join_host_path", "parse_true_time", "walk_root"]

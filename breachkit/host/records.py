@@ -74,12 +74,29 @@ class FileStat(NamedTuple):
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "FileStat":
-        fields = {name: data.get(name) for name in cls._fields}
-        if "path_b64" in data:
-            fields["path"] = os.fsdecode(base64.b64decode(data["path_b64"]))
-        if "target_b64" in data:
-            fields["target"] = os.fsdecode(base64.b64decode(data["target_b64"]))
-        return cls(**fields)
+        """Rebuild from :meth:`to_json` output; raises ``ValueError`` on a malformed record."""
+        try:
+            path = data["path"]
+            target = data.get("target")
+            if "path_b64" in data:
+                path = os.fsdecode(base64.b64decode(data["path_b64"]))
+            if "target_b64" in data:
+                target = os.fsdecode(base64.b64decode(data["target_b64"]))
+            btime = data.get("btime_ns")
+            if not isinstance(path, str) or not path.startswith("/"):
+                raise ValueError("path must be a host path starting with /")
+            return cls(
+                path,
+                str(data["type"]),
+                *(int(data[name]) for name in _INT_FIELDS),
+                btime_ns=None if btime is None else int(btime),
+                target=None if target is None else str(target),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError("malformed file record: %s" % exc) from None
+
+
+_INT_FIELDS = ("mode", "uid", "gid", "size", "inode", "nlink", "dev", "blocks", "atime_ns", "mtime_ns", "ctime_ns")
 
 
 class WarningRecord(NamedTuple):

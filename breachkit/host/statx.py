@@ -13,7 +13,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from .records import FileStat, type_code
 
@@ -54,7 +54,7 @@ class _Statx(ctypes.Structure):
     ]
 
 
-def _load_statx():  # type: ignore[no-untyped-def]
+def _load_statx() -> Optional[Any]:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         func = libc.statx
@@ -69,7 +69,7 @@ _STATX = _load_statx()
 
 
 def _ns(ts: _Timestamp) -> int:
-    return ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+    return int(ts.tv_sec) * 1_000_000_000 + int(ts.tv_nsec)
 
 
 def has_statx() -> bool:

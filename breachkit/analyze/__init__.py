@@ -1,0 +1,1 @@
+"""Analyses: read a source or the case tables, produce findings."""

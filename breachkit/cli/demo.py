@@ -1,0 +1,67 @@
+"""``breachkit demo``: build the example compromised host and triage it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from breachkit.cli.triage import print_summary
+from breachkit.errors import UsageError
+from breachkit.render import console as make_console
+from breachkit.render import safe
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "demo",
+        help="build a realistic compromised web server and triage it (a five-minute tour)",
+        description=(
+            "Build 'web01', a shared web server whose shop upload form let an attacker drop a PHP "
+            "webshell on a weekend night, then triage it. As root the host is an ext4 image with "
+            "exact inode times, mounted read-only; otherwise a folder (some times cannot be faked)."
+        ),
+    )
+    parser.add_argument("--dir", type=Path, default=Path("breachkit-demo"), help="work folder (default: ./breachkit-demo)")
+    parser.add_argument("--folder", action="store_true", help="build a plain folder even when running as root")
+    parser.add_argument("--seed", type=int, default=0, help="variation of the generated history (default: 0)")
+    parser.add_argument("--keep-mounted", action="store_true", help="leave the image mounted read-only afterwards")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from breachkit import demo, triage
+
+    out = make_console()
+    work: Path = args.dir.resolve()
+    if work.exists() and any(work.iterdir()):
+        raise UsageError(f"{work} is not empty; give a new --dir or remove it")
+    work.mkdir(parents=True, exist_ok=True)
+    use_image = os.geteuid() == 0 and not args.folder and demo.can_build_image()
+    case_dir = work / "case"
+    if use_image:
+        out.print(f"building the demo host as an ext4 image in {safe(work)} …")
+        image = demo.build_image(work, seed=args.seed)
+        mount = demo.mount(image)
+        try:
+            out.print(f"mounted read-only at {safe(mount)}")
+            result = triage.run(root=str(mount), case_dir=case_dir, examiner="demo")
+        finally:
+            if not args.keep_mounted:
+                demo.unmount(mount)
+    else:
+        out.print(f"building the demo host as a folder in {safe(work)} …")
+        host = demo.build_tree(work / "root", seed=args.seed)
+        for note in host.notes:
+            out.print(f"[yellow]note:[/] {safe(note)}")
+        result = triage.run(root=str(work / "root"), case_dir=case_dir, examiner="demo")
+    print_summary(out, result)
+    out.print()
+    out.print(f"What really happened is in {safe(work / 'ground_truth.json')}: compare it with the findings.")
+    if use_image and not args.keep_mounted:
+        out.print(f"Look at the host yourself: mount -o ro,loop,noload {safe(image.image)} /mnt")
+    if shutil.which("breachkit") is None:
+        out.print("[dim](breachkit is not on PATH here: run it as python3 -m breachkit)[/]")
+    return 0

@@ -1,0 +1,183 @@
+"""``breachkit triage``: the responder's first minutes, in one command.
+
+1. open (or create) the case folder and journal the start;
+2. collect an evidence bundle of the root into the case — metadata of every
+   file first, then copies of logs, configuration, crontabs, keys, histories —
+   hashed on arrival in the evidence store;
+3. run every analysis that exists on the collected evidence (for now the quick
+   checks of :mod:`breachkit.analyze.quick`);
+4. write the full results to the case (``report/triage.json``,
+   ``db/findings.jsonl``), journal them with their hashes, and return a short
+   ranked summary.
+
+Read-only by construction: the root is only read through
+:class:`breachkit.host.rootfs.RootFS`; everything written goes to the case
+folder, which the walk leaves out when it lies inside the root.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from breachkit.analyze import quick
+from breachkit.case import Case, open_or_init
+from breachkit.errors import SourceError
+from breachkit.findings import Finding
+from breachkit.host.collect import CollectResult, collect
+from breachkit.host.rootfs import RootFS
+from breachkit.sources.bundle import BundleSource
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TriageResult:
+    case: Case
+    host: str
+    root: str
+    bundle: Path
+    collection: CollectResult
+    quick: quick.QuickResult
+    report: Path
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.quick.findings
+
+
+def utc_stamp() -> str:
+    return datetime.now(tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def host_name(root: str) -> str:
+    """The examined host's own name (its /etc/hostname), not the analyst's."""
+    try:
+        with RootFS(root) as fs:
+            data, _ = fs.read_bytes("/etc/hostname", 256)
+            is_live = fs.is_live
+    except OSError:
+        return "unknown"
+    name = data.decode("utf-8", "replace").strip().splitlines()[0] if data.strip() else ""
+    if not name and is_live:
+        name = socket.gethostname()
+    # The name becomes part of a folder name: keep it to safe characters.
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip("._")
+    return cleaned[:64] or "unknown"
+
+
+def default_case_dir(root: str) -> Path:
+    return Path("cases") / f"{host_name(root)}-{utc_stamp()}"
+
+
+def run(
+    root: str = "/",
+    case_dir: Path | None = None,
+    examiner: str | None = None,
+    true_time: str | None = None,
+    progress: Progress | None = None,
+) -> TriageResult:
+    """Collect and analyse ``root`` into the case at ``case_dir``."""
+    if not Path(root).is_dir():
+        raise SourceError(f"the root {root!r} is not a directory; give a mounted image or / for this host")
+    host = host_name(root)
+    case_path = Path(case_dir) if case_dir is not None else default_case_dir(root)
+    case = open_or_init(case_path, name=f"incident on {host}", examiner=examiner)
+    case.journal.append("triage.start", {"root": str(Path(root).resolve()), "host": host})
+
+    incoming = case.root / "incoming" / f"{host}-{utc_stamp()}"
+    case_in_root = _host_path_inside(Path(root).resolve(), case.root.resolve())
+    if progress:
+        progress(f"collecting {root} into the case")
+    collection = collect(
+        root,
+        str(incoming),
+        examiner=examiner,
+        true_time=true_time,
+        exclude=[case_in_root] if case_in_root else [],
+        progress=progress,
+    )
+    stored = case.add_bundle(incoming)
+    shutil.rmtree(incoming, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        incoming.parent.rmdir()  # only when no other collection is in flight
+    bundle_dir = Path(stored.stored_at)  # where the evidence store keeps it
+
+    if progress:
+        progress("running the quick checks")
+    source = BundleSource(bundle_dir)
+    try:
+        result = quick.analyze(source)
+    finally:
+        source.close()
+
+    report = _write_results(case, host, root, bundle_dir, collection, result)
+    case.journal.append(
+        "triage",
+        {
+            "root": str(Path(root).resolve()),
+            "host": host,
+            "bundle": str(bundle_dir.relative_to(case.root)),
+            "manifest_sha256": collection.manifest_sha256,
+            "entries": result.entries,
+            "warnings": result.warnings,
+            "findings": len(result.findings),
+            "by_severity": _by_severity(result.findings),
+        },
+        outputs=[report, case.root / "db" / "findings.jsonl"],
+    )
+    return TriageResult(case, host, root, bundle_dir, collection, result, report)
+
+
+def _host_path_inside(root: Path, path: Path) -> str | None:
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return None
+    return "/" + rel.as_posix() if rel.as_posix() != "." else "/"
+
+
+def _by_severity(findings: tuple[Finding, ...]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.severity.label] = counts.get(finding.severity.label, 0) + 1
+    return counts
+
+
+def _write_results(
+    case: Case,
+    host: str,
+    root: str,
+    bundle: Path,
+    collection: CollectResult,
+    result: quick.QuickResult,
+) -> Path:
+    (case.root / "db").mkdir(exist_ok=True)
+    (case.root / "report").mkdir(exist_ok=True)
+    findings_path = case.root / "db" / "findings.jsonl"
+    with findings_path.open("w", encoding="ascii") as handle:
+        for finding in result.findings:
+            handle.write(json.dumps(finding.to_json(), ensure_ascii=True, sort_keys=True) + "\n")
+    report = case.root / "report" / "triage.json"
+    summary = {
+        "host": host,
+        "root": str(Path(root).resolve()),
+        "bundle": str(bundle),
+        "manifest_sha256": collection.manifest_sha256,
+        "collection": {
+            "entries_walked": collection.files_walked,
+            "files_copied": collection.files_copied,
+            "bytes_copied": collection.bytes_copied,
+            "warnings": collection.warnings,
+        },
+        "warning_kinds": result.warning_kinds,
+        "findings": [finding.to_json() for finding in result.findings],
+    }
+    report.write_text(json.dumps(summary, ensure_ascii=True, indent=2, sort_keys=True) + "\n", encoding="ascii")
+    return report

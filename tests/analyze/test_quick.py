@@ -1,0 +1,108 @@
+"""Quick checks on a small web server tree: each flags what it should and nothing innocent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from breachkit.analyze import quick
+from breachkit.findings import Severity
+from breachkit.sources.root import RootSource
+
+PASSWD = """root:x:0:0:root:/root:/bin/bash
+daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin
+anna:x:1000:1000:Anna Admin,,,:/home/anna:/bin/bash
+"""
+
+
+def write(root: Path, rel: str, data: str | bytes = "", mode: int = 0o644) -> Path:
+    path = root / rel.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    path.chmod(mode)
+    return path
+
+
+def clean_server(root: Path) -> None:
+    write(root, "/etc/passwd", PASSWD)
+    write(root, "/etc/shadow", "root:$y$j9T$abc$def:19000:0:99999:7:::\nanna:$y$j9T$x$y:19000:0:99999:7:::\n", 0o640)
+    write(root, "/etc/hostname", "web01\n")
+    write(root, "/etc/crontab", "17 * * * * root cd / && run-parts --report /etc/cron.hourly\n")
+    write(root, "/etc/cron.d/php", "09,39 * * * * root [ -x /usr/lib/php/sessionclean ] && /usr/lib/php/sessionclean\n")
+    write(root, "/usr/bin/passwd", b"\x7fELF" + b"\0" * 60, 0o4755)
+    write(root, "/usr/bin/ls", b"\x7fELF" + b"\0" * 60, 0o755)
+    write(root, "/var/www/shop/index.php", "<?php require 'app.php';\n")
+    write(root, "/var/www/shop/images/logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    write(root, "/var/www/blog/wp-content/uploads/2026/11/cat.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 32)
+    write(root, "/tmp/systemd-private-x/tmp/readme.txt", "hello\n")
+
+
+def run(root: Path) -> quick.QuickResult:
+    source = RootSource(str(root))
+    try:
+        return quick.analyze(source)
+    finally:
+        source.close()
+
+
+def titles(result: quick.QuickResult, minimum: Severity = Severity.LOW) -> list[str]:
+    return [f.title for f in result.findings if f.severity >= minimum]
+
+
+def test_clean_server_raises_nothing(tmp_path: Path) -> None:
+    clean_server(tmp_path)
+    result = run(tmp_path)
+    assert titles(result) == []
+    assert result.entries > 10
+    # The informational list of latest changes is always there.
+    assert any(f.check == "quick.recent-activity" for f in result.findings)
+
+
+def test_compromise_is_flagged_and_ranked(tmp_path: Path) -> None:
+    clean_server(tmp_path)
+    write(tmp_path, "/var/www/shop/images/thumb_cache.php", "<?php @eval(base64_decode($_POST['x'])); ?>")
+    write(tmp_path, "/tmp/.X11-cache/kworkerd", b"\x7fELF" + b"flood" * 20, 0o755)
+    write(tmp_path, "/var/spool/cron/crontabs/www-data", "*/5 * * * * /tmp/.X11-cache/kworkerd >/dev/null 2>&1\n", 0o600)
+    write(tmp_path, "/var/www/shop/.cache/sh", b"#!/bin/sh\n", 0o4755)
+    write(tmp_path, "/etc/ld.so.preload", "/usr/lib/x86_64-linux-gnu/libprocesshider.so\n")
+    with (tmp_path / "etc/passwd").open("a") as handle:
+        handle.write("toor:x:0:0::/root:/bin/bash\n")
+    result = run(tmp_path)
+    found = titles(result)
+    assert "Scripts in web upload or image folders" in found
+    assert "Executables hidden in temp folders" in found
+    assert "Crontab of user 'www-data'" in found
+    assert "Setuid or setgid files outside system folders" in found
+    assert "Libraries forced into every program (ld.so.preload)" in found
+    assert "A second account with root's uid 0" in found
+    severities = [f.severity for f in result.findings]
+    assert severities == sorted(severities, reverse=True)
+    shell = next(f for f in result.findings if f.check == "quick.web-upload-scripts")
+    assert [e.path for e in shell.evidence] == ["/var/www/shop/images/thumb_cache.php"]
+    passwd = next(f for f in result.findings if f.check == "quick.accounts")
+    assert passwd.evidence[0].path == "/etc/passwd" and passwd.evidence[0].line == 5
+
+
+def test_back_dated_web_script(tmp_path: Path) -> None:
+    """mtime set back to a whole second long before birth is flagged (where birth time exists)."""
+    clean_server(tmp_path)
+    script = write(tmp_path, "/var/www/shop/lib/cfg.php", "<?php\n")
+    os.utime(script, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    source = RootSource(str(tmp_path))
+    btime = source.fs.lstat("/var/www/shop/lib/cfg.php").btime_ns
+    source.close()
+    result = run(tmp_path)
+    stomped = [f for f in result.findings if f.check == "quick.timestomp"]
+    if btime in (None, 0) or btime % 1_000_000_000 == 0:
+        assert stomped == []  # no birth time here: the check must stay silent, not guess
+    else:
+        assert stomped and stomped[0].evidence[0].path == "/var/www/shop/lib/cfg.php"
+
+
+def test_empty_password(tmp_path: Path) -> None:
+    clean_server(tmp_path)
+    with (tmp_path / "etc/shadow").open("a") as handle:
+        handle.write("backup::19000:0:99999:7:::\n")
+    result = run(tmp_path)
+    assert "Account 'backup' has no password" in titles(result)
