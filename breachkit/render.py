@@ -31,8 +31,8 @@ def safe(text: object) -> str:
 
 
 def console(stderr: bool = False) -> Console:
-    """A console that never guesses colours into pipes and files."""
-    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
+    """A console for evidence: no emoji codes (":x:" in a passwd line stays text), no auto-highlighting."""
+    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, emoji=False, soft_wrap=True)
 
 
 def print_finding(out: Console, finding: Finding, index: int, max_evidence: int = 5) -> None:

@@ -91,7 +91,7 @@ def run(
     case = open_or_init(case_path, name=f"incident on {host}", examiner=examiner)
     case.journal.append("triage.start", {"root": str(Path(root).resolve()), "host": host})
 
-    incoming = case.root / "incoming" / f"{host}-{utc_stamp()}"
+    incoming = case.root / "incoming" / _bundle_name(case, host)
     case_in_root = _host_path_inside(Path(root).resolve(), case.root.resolve())
     if progress:
         progress(f"collecting {root} into the case")
@@ -133,6 +133,16 @@ def run(
         outputs=[report, case.root / "db" / "findings.jsonl"],
     )
     return TriageResult(case, host, root, bundle_dir, collection, result, report)
+
+
+def _bundle_name(case: Case, host: str) -> str:
+    """``<host>-<UTC time>``, made unique among the case's bundles (two runs in one second)."""
+    base = f"{host}-{utc_stamp()}"
+    name, number = base, 1
+    while (case.root / "evidence" / "bundles" / name).exists() or (case.root / "incoming" / name).exists():
+        number += 1
+        name = f"{base}-{number}"
+    return name
 
 
 def _host_path_inside(root: Path, path: Path) -> str | None:

@@ -8,6 +8,8 @@ Bundle layout (all paths relative to the bundle folder)::
     warnings.jsonl      one WarningRecord per line: what could not be read, and why
     copied.jsonl        one line per copied file: host path, stat, size copied, SHA-256, truncated
     root/<host path>    the copied files, under the path they had on the host
+    longpaths/<sha256>  copies whose path would be too long (over 1 KiB), named by the
+                        SHA-256 of the host path; copied.jsonl maps them
     manifest.jsonl      {"path", "sha256", "size"} for every file above
     manifest.sha256     the same in ``sha256sum -c`` format
 

@@ -9,6 +9,8 @@ written; the bundle folder, if it lies inside the root, is left out of the walk.
 """
 
 import datetime
+import errno
+import hashlib
 import os
 import platform
 import socket
@@ -288,9 +290,13 @@ def _copy_targets(
                         warn(entry)
                     continue
                 assert isinstance(entry, FileStat)
-                if entry.path in done or entry.type not in ("f", "l"):
+                if entry.path in done:
                     continue
                 done.add(entry.path)
+                if entry.type not in ("f", "l"):
+                    if entry.type != "d":  # never opened, but never passed over in silence
+                        warn(WarningRecord(entry.path, "not-regular", _NOT_COPIED[entry.type]))
+                    continue
                 record = _copy_one(fs, bundle, entry, target.cap, warn)
                 if record is not None:
                     copied_log.write_line(record)
@@ -298,6 +304,30 @@ def _copy_targets(
                     total += int(record.get("copied", 0))  # type: ignore[call-overload]
     bundle.close("copied.jsonl")
     return files, total
+
+
+#: Copies whose bundle path would be longer than this go to ``longpaths/<sha256 of
+#: the host path>`` instead, so the bundle stays well inside PATH_MAX wherever it
+#: is moved to (deep trees are a classic way to hide from tools).
+LONG_PATH = 1024
+
+
+def bundle_path_for(host_path: str) -> str:
+    """Where the copy of ``host_path`` lies in the bundle (``copied.jsonl`` records it too)."""
+    rel = "root" + host_path
+    raw = os.fsencode(rel)
+    if len(raw) > LONG_PATH or any(len(part) > 255 for part in raw.split(b"/")):
+        return "longpaths/" + hashlib.sha256(os.fsencode(host_path)).hexdigest()
+    return rel
+
+
+_NOT_COPIED = {
+    "p": "FIFO: not copied (reading could block)",
+    "s": "socket: not copied",
+    "c": "character device: not copied",
+    "b": "block device: not copied",
+    "?": "unknown file type: not copied",
+}
 
 
 def _copy_one(
@@ -308,8 +338,13 @@ def _copy_one(
         record["path_b64"] = record["stat"]["path_b64"]  # type: ignore[index]
     if entry.type == "l":
         record["copied"] = 0
+        try:
+            fs.resolve(entry.path)
+        except OSError as exc:  # a loop is worth a warning; a dangling link is common
+            if exc.errno == errno.ELOOP:
+                warn(warning_for(entry.path, exc))
         return record
-    rel = "root" + entry.path
+    rel = bundle_path_for(entry.path)
     try:
         handle = fs.open_file(entry.path, follow=False)
     except OSError as exc:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from breachkit.errors import SourceError
+from breachkit.host.collect import bundle_path_for
 from breachkit.host.records import FileStat, WarningRecord
 from breachkit.host.rootfs import RootFS
 
@@ -59,6 +60,10 @@ class BundleSource:
                     self.bad_lines.append((name, number))
 
     def read_bytes(self, path: str, limit: int) -> tuple[bytes, bool]:
+        rel = bundle_path_for(path)
+        if rel.startswith("longpaths/"):
+            with RootFS(str(self.path)) as whole:
+                return whole.read_bytes("/" + rel, limit)
         return self.fs.read_bytes(path, limit)
 
     def listdir(self, path: str) -> list[str]:
