@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,8 +102,7 @@ def run(
         exclude=[case_in_root] if case_in_root else [],
         progress=progress,
     )
-    stored = case.add_bundle(incoming)
-    shutil.rmtree(incoming, ignore_errors=True)
+    stored = case.add_bundle(incoming, move=True)
     with contextlib.suppress(OSError):
         incoming.parent.rmdir()  # only when no other collection is in flight
     bundle_dir = Path(stored.stored_at)  # where the evidence store keeps it

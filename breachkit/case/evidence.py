@@ -173,13 +173,18 @@ class EvidenceStore:
 
     # -- bundles ---------------------------------------------------------------
 
-    def add_bundle(self, bundle_dir: str | os.PathLike[str], journal: Journal) -> BundleResult:
+    def add_bundle(self, bundle_dir: str | os.PathLike[str], journal: Journal, *, move: bool = False) -> BundleResult:
         """Copy a bundle in verbatim, checking every file against its manifest.
 
         The copy goes to a hidden folder in ``bundles/`` and is renamed into
         place only after it passed, so a bundle in the store is always
         complete and checked. Raises :class:`BundleRejected` (after journaling
         the rejection) when anything does not match.
+
+        ``move=True`` is for a bundle the case itself just collected on the
+        same file system (``breachkit triage``): it is renamed in instead of
+        copied, still hashed and checked file by file, and renamed back if it
+        fails the check, so nothing is lost either way.
         """
         source = Path(bundle_dir)
         if not source.is_dir():
@@ -194,9 +199,12 @@ class EvidenceStore:
         final = self.bundles_dir / name
         self.bundles_dir.mkdir(parents=True, exist_ok=True)
         incoming = self.bundles_dir / f".incoming-{uuid.uuid4().hex}"
-        os.mkdir(incoming, 0o700)
+        if move:
+            os.rename(source, incoming)
+        else:
+            os.mkdir(incoming, 0o700)
         try:
-            tree = _walk(source, incoming)
+            tree = _walk(incoming, None) if move else _walk(source, incoming)
             manifest_sha = tree.files.get(MANIFEST, ("", 0))[0]
             listed = _check_manifest(tree, incoming)
             details: dict[str, Any] = {
@@ -235,7 +243,10 @@ class EvidenceStore:
             return BundleResult(name, final, manifest_sha, len(tree.files), tree.bytes, "already_present", entry["seq"])
         finally:
             if os.path.lexists(incoming):
-                _remove_tree(incoming)
+                if move:
+                    os.rename(incoming, source)
+                else:
+                    _remove_tree(incoming)
 
 
 def _shown(path: Path, base: Path) -> str:

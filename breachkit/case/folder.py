@@ -186,9 +186,9 @@ class Case:
         """Journal a human note: what was seen, decided or done by hand."""
         return self.journal.append("note", {"text": text})
 
-    def add_bundle(self, bundle_dir: str | os.PathLike[str]) -> BundleResult:
+    def add_bundle(self, bundle_dir: str | os.PathLike[str], *, move: bool = False) -> BundleResult:
         """Ingest a collector bundle into ``evidence/bundles/`` (see :mod:`~breachkit.case.evidence`)."""
-        return self.evidence.add_bundle(bundle_dir, self.journal)
+        return self.evidence.add_bundle(bundle_dir, self.journal, move=move)
 
     def add_file(self, path: str | os.PathLike[str]) -> StoredFile:
         """Store one file content-addressed and journal it."""
