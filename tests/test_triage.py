@@ -11,7 +11,7 @@ from breachkit import triage
 from breachkit.case import Case
 from breachkit.case.journal import verify
 from breachkit.cli.main import main
-from serverfs import clean_server, write
+from tests.serverfs import clean_server, write
 
 
 def compromised(root: Path) -> Path:

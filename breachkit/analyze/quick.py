@@ -33,7 +33,9 @@ UPLOAD_DIRS = re.compile(
 SCRIPT_EXT = re.compile(r"\.(php\d?|phtml|phar|pht|inc|jsp|jspx|aspx?|cgi|pl|py|sh)$", re.IGNORECASE)
 #: Where package-installed setuid programs live; setuid anywhere else is rare.
 SUID_HOMES = ("/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/lib/", "/usr/libexec/", "/lib/", "/usr/lib64/")
-SERVICE_USERS = frozenset(["www-data", "apache", "nginx", "http", "wwwrun", "nobody", "daemon", "mysql", "postgres", "redis"])
+SERVICE_USERS = frozenset(
+    ["www-data", "apache", "nginx", "http", "wwwrun", "nobody", "daemon", "mysql", "postgres", "redis"]
+)
 
 
 class WalkCheck(Protocol):
@@ -186,7 +188,9 @@ class WebTimestomp:
             and entry.mtime_ns % 1_000_000_000 == 0
             and entry.btime_ns % 1_000_000_000 != 0
         ):
-            self.found.add(Evidence(path=entry.path, note=f"mtime {_iso(entry.mtime_ns)} < birth {_iso(entry.btime_ns)}"))
+            self.found.add(
+                Evidence(path=entry.path, note=f"mtime {_iso(entry.mtime_ns)} < birth {_iso(entry.btime_ns)}")
+            )
 
     def findings(self) -> Iterable[Finding]:
         if self.found.count:
@@ -253,8 +257,7 @@ def _lines(source: Source, path: str) -> Iterator[tuple[int, str]]:
         data, _ = source.read_bytes(path, SMALL)
     except OSError:
         return
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-        yield number, line
+    yield from enumerate(data.decode("utf-8", "replace").splitlines(), 1)
 
 
 def check_accounts(source: Source) -> Iterator[Finding]:
@@ -267,14 +270,20 @@ def check_accounts(source: Source) -> Iterator[Finding]:
         name, _, uid, _, _, _, shell = fields[:7]
         if uid == "0" and name != "root":
             yield Finding(
-                "quick.accounts", "A second account with root's uid 0", Severity.CRITICAL, 0.9,
+                "quick.accounts",
+                "A second account with root's uid 0",
+                Severity.CRITICAL,
+                0.9,
                 f"Account '{name}' has uid 0: it is root under another name, a classic backdoor.",
                 (Evidence(path="/etc/passwd", line=number, excerpt=line),),
                 "Lock it only after preserving evidence; find when /etc/passwd changed.",
             )
         if name in SERVICE_USERS and not shell.endswith(nologin):
             yield Finding(
-                "quick.accounts", f"Service account '{name}' has a login shell", Severity.MEDIUM, 0.6,
+                "quick.accounts",
+                f"Service account '{name}' has a login shell",
+                Severity.MEDIUM,
+                0.6,
                 f"'{name}' runs a service and should not log in, yet its shell is {shell}.",
                 (Evidence(path="/etc/passwd", line=number, excerpt=line),),
             )
@@ -282,7 +291,10 @@ def check_accounts(source: Source) -> Iterator[Finding]:
         fields = line.split(":")
         if len(fields) >= 2 and fields[1] == "" and not line.startswith("#"):
             yield Finding(
-                "quick.accounts", f"Account '{fields[0]}' has no password", Severity.HIGH, 0.9,
+                "quick.accounts",
+                f"Account '{fields[0]}' has no password",
+                Severity.HIGH,
+                0.9,
                 "An empty password field lets anyone log in as this account where the service allows it.",
                 (Evidence(path="/etc/shadow", line=number, excerpt=f"{fields[0]}:<empty>:…"),),
             )
@@ -290,10 +302,17 @@ def check_accounts(source: Source) -> Iterator[Finding]:
 
 def check_preload(source: Source) -> Iterator[Finding]:
     """``/etc/ld.so.preload``: every program loads the libraries listed there."""
-    entries = [(n, line) for n, line in _lines(source, "/etc/ld.so.preload") if line.strip() and not line.lstrip().startswith("#")]
+    entries = [
+        (n, line)
+        for n, line in _lines(source, "/etc/ld.so.preload")
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     if entries:
         yield Finding(
-            "quick.preload", "Libraries forced into every program (ld.so.preload)", Severity.CRITICAL, 0.8,
+            "quick.preload",
+            "Libraries forced into every program (ld.so.preload)",
+            Severity.CRITICAL,
+            0.8,
             "/etc/ld.so.preload makes every program load these libraries first: the usual hook of "
             "userland rootkits, which then hide files, processes and connections from the tools you run.",
             tuple(Evidence(path="/etc/ld.so.preload", line=n, excerpt=line) for n, line in entries),
@@ -301,7 +320,9 @@ def check_preload(source: Source) -> Iterator[Finding]:
         )
 
 
-SUSPICIOUS_COMMAND = re.compile(r"(/tmp/|/var/tmp/|/dev/shm/|curl|wget|base64|\bnc\b|ncat|bash -i|/dev/tcp/|python[23]? -c|perl -e)")
+SUSPICIOUS_COMMAND = re.compile(
+    r"(/tmp/|/var/tmp/|/dev/shm/|curl|wget|base64|\bnc\b|ncat|bash -i|/dev/tcp/|python[23]? -c|perl -e)"
+)
 
 
 def check_crontabs(source: Source) -> Iterator[Finding]:
@@ -318,10 +339,16 @@ def check_crontabs(source: Source) -> Iterator[Finding]:
             continue
         severity = Severity.HIGH if user in SERVICE_USERS else Severity.LOW
         yield Finding(
-            "quick.cron", f"Crontab of user '{user}'", severity, 0.7 if user in SERVICE_USERS else 0.4,
-            (f"The service account '{user}' has its own crontab: a web server user gets one when an attacker "
-             "with a webshell wants to come back." if user in SERVICE_USERS
-             else f"User '{user}' has scheduled jobs; check each is known."),
+            "quick.cron",
+            f"Crontab of user '{user}'",
+            severity,
+            0.7 if user in SERVICE_USERS else 0.4,
+            (
+                f"The service account '{user}' has its own crontab: a web server user gets one when an attacker "
+                "with a webshell wants to come back."
+                if user in SERVICE_USERS
+                else f"User '{user}' has scheduled jobs; check each is known."
+            ),
             tuple(Evidence(path=path, line=n, excerpt=line) for n, line in lines[:MAX_EVIDENCE]),
         )
     for folder in ("/etc/cron.d", "/etc/cron.hourly", "/etc/cron.daily"):
@@ -331,17 +358,27 @@ def check_crontabs(source: Source) -> Iterator[Finding]:
             continue
         for name in names:
             path = f"{folder}/{name}"
-            hits = [(n, line) for n, line in _lines(source, path) if SUSPICIOUS_COMMAND.search(line) and not line.lstrip().startswith("#")]
+            hits = [
+                (n, line)
+                for n, line in _lines(source, path)
+                if SUSPICIOUS_COMMAND.search(line) and not line.lstrip().startswith("#")
+            ]
             if hits:
                 yield Finding(
-                    "quick.cron", "Scheduled job that downloads or runs from temp folders", Severity.HIGH, 0.6,
+                    "quick.cron",
+                    "Scheduled job that downloads or runs from temp folders",
+                    Severity.HIGH,
+                    0.6,
                     f"{path} runs commands that fetch code, decode it or start it from a temp folder.",
                     tuple(Evidence(path=path, line=n, excerpt=line) for n, line in hits[:MAX_EVIDENCE]),
                 )
     for n, line in _lines(source, "/etc/crontab"):
         if SUSPICIOUS_COMMAND.search(line) and not line.lstrip().startswith("#"):
             yield Finding(
-                "quick.cron", "System crontab line that downloads or runs from temp folders", Severity.HIGH, 0.6,
+                "quick.cron",
+                "System crontab line that downloads or runs from temp folders",
+                Severity.HIGH,
+                0.6,
                 "/etc/crontab runs commands that fetch code, decode it or start it from a temp folder.",
                 (Evidence(path="/etc/crontab", line=n, excerpt=line),),
             )

@@ -21,7 +21,9 @@ def register(sub: Any) -> None:
             "from clean media and run: python3 breachkit-collect.pyz collect --out /mnt/usb/bundle"
         ),
     )
-    parser.add_argument("--out", default="breachkit-collect.pyz", help="where to write it (default: ./breachkit-collect.pyz)")
+    parser.add_argument(
+        "--out", default="breachkit-collect.pyz", help="where to write it (default: ./breachkit-collect.pyz)"
+    )
     parser.set_defaults(func=run)
 
 

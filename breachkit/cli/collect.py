@@ -20,7 +20,9 @@ def register(sub: Any) -> None:
         ),
     )
     add_collect_arguments(parser)
-    parser.add_argument("--case", type=Path, help="case folder: journal the collection and store the bundle as evidence")
+    parser.add_argument(
+        "--case", type=Path, help="case folder: journal the collection and store the bundle as evidence"
+    )
     parser.set_defaults(func=run)
 
 

@@ -24,7 +24,9 @@ def register(sub: Any) -> None:
             "exact inode times, mounted read-only; otherwise a folder (some times cannot be faked)."
         ),
     )
-    parser.add_argument("--dir", type=Path, default=Path("breachkit-demo"), help="work folder (default: ./breachkit-demo)")
+    parser.add_argument(
+        "--dir", type=Path, default=Path("breachkit-demo"), help="work folder (default: ./breachkit-demo)"
+    )
     parser.add_argument("--folder", action="store_true", help="build a plain folder even when running as root")
     parser.add_argument("--seed", type=int, default=0, help="variation of the generated history (default: 0)")
     parser.add_argument("--keep-mounted", action="store_true", help="leave the image mounted read-only afterwards")

@@ -70,8 +70,10 @@ def print_summary(out: Console, result: triage.TriageResult) -> None:
     shown = [f for f in result.findings if f.severity > 0][:MAX_SHOWN]
     info = [f for f in result.findings if f.severity == 0]
     if not shown:
-        out.print("[green]No quick check flagged anything.[/] That is not a clean bill of health: "
-                  "a rootkit can hide from every check run on a live system.")
+        out.print(
+            "[green]No quick check flagged anything.[/] That is not a clean bill of health: "
+            "a rootkit can hide from every check run on a live system."
+        )
     for index, finding in enumerate(shown, 1):
         print_finding(out, finding, index)
     for finding in info:
@@ -85,7 +87,8 @@ def print_summary(out: Console, result: triage.TriageResult) -> None:
     out.print(f"evidence:     {safe(result.bundle)}")
     out.print(f"journal:      {safe(case_path / 'journal.jsonl')}  (check it: breachkit case verify {safe(case_path)})")
     out.print()
-    out.print("Next: do not delete or 'fix' anything yet. Keep the machine off the network (or block all "
-              "outbound traffic), write down what you do (breachkit case note), and read the findings above "
-              "from the top.")
-
+    out.print(
+        "Next: do not delete or 'fix' anything yet. Keep the machine off the network (or block all "
+        "outbound traffic), write down what you do (breachkit case note), and read the findings above "
+        "from the top."
+    )

@@ -14,8 +14,12 @@ from .toolinfo import VERSION
 
 
 def add_collect_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", default="/", help="root to examine: / (this live host) or a mounted image (default: /)")
-    parser.add_argument("--out", required=True, help="new folder for the bundle; put it on external media, not the suspect disk")
+    parser.add_argument(
+        "--root", default="/", help="root to examine: / (this live host) or a mounted image (default: /)"
+    )
+    parser.add_argument(
+        "--out", required=True, help="new folder for the bundle; put it on external media, not the suspect disk"
+    )
     parser.add_argument("--examiner", help="who collects (default: the login name)")
     parser.add_argument(
         "--true-time",
@@ -24,8 +28,12 @@ def add_collect_arguments(parser: argparse.ArgumentParser) -> None:
         "records how far the host clock is off",
     )
     parser.add_argument("--no-walk", action="store_true", help="skip the metadata walk of every file (copies only)")
-    parser.add_argument("--cross-mounts", action="store_true", help="walk into other file systems mounted below the root")
-    parser.add_argument("--exclude", action="append", default=[], metavar="PATH", help="host path not to walk (repeatable)")
+    parser.add_argument(
+        "--cross-mounts", action="store_true", help="walk into other file systems mounted below the root"
+    )
+    parser.add_argument(
+        "--exclude", action="append", default=[], metavar="PATH", help="host path not to walk (repeatable)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
 

@@ -26,7 +26,23 @@ from .toolinfo import tool_info
 #: File system types a live walk enters: disks and memory-backed scratch space.
 #: Pseudo (proc, sysfs, cgroup), device and network file systems are left out.
 LOCAL_FS_TYPES = frozenset(
-    ["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "jfs", "reiserfs", "vfat", "exfat", "ntfs", "ntfs3", "tmpfs", "overlay"]
+    [
+        "ext2",
+        "ext3",
+        "ext4",
+        "xfs",
+        "btrfs",
+        "zfs",
+        "f2fs",
+        "jfs",
+        "reiserfs",
+        "vfat",
+        "exfat",
+        "ntfs",
+        "ntfs3",
+        "tmpfs",
+        "overlay",
+    ]
 )
 
 Progress = Callable[[str], None]
@@ -70,7 +86,12 @@ class _Log:
         self.progress = progress
 
     def step(self, name: str, status: str, started: float, **details: object) -> None:
-        record: Dict[str, object] = {"step": name, "status": status, "started": utc_iso(started), "finished": utc_iso(time.time())}
+        record: Dict[str, object] = {
+            "step": name,
+            "status": status,
+            "started": utc_iso(started),
+            "finished": utc_iso(time.time()),
+        }
         record.update(details)
         self.steps.append(record)
         self.writer.write((dumps(record) + "\n").encode("ascii"))
@@ -98,8 +119,14 @@ def collect(
     excluded = list(exclude) + _inside(fs.root, bundle.out)
     warnings = bundle.open("warnings.jsonl")
     counts = {"warnings": 0}
+    # The copy step walks folders the full walk has seen: an unreadable folder
+    # is one problem, recorded and counted once.
+    warned: Set[Tuple[str, str]] = set()
 
     def warn(record: WarningRecord) -> None:
+        if (record.path, record.kind) in warned:
+            return
+        warned.add((record.path, record.kind))
         counts["warnings"] += 1
         warnings.write_line(record.to_json())
 
@@ -138,7 +165,12 @@ def collect(
             "started_utc": utc_iso(invoked),
             "finished_utc": utc_iso(finished),
             "tool": tool_info(),
-            "counts": {"walked": walked, "copied": copied, "bytes_copied": copied_bytes, "warnings": counts["warnings"]},
+            "counts": {
+                "walked": walked,
+                "copied": copied,
+                "bytes_copied": copied_bytes,
+                "warnings": counts["warnings"],
+            },
             "steps": log.steps,
         }
     )
@@ -155,7 +187,7 @@ def _inside(root: str, path: str) -> List[str]:
     if root == "/":
         return [path]
     if path.startswith(root + "/"):
-        return [path[len(root):]]
+        return [path[len(root) :]]
     return []
 
 
@@ -205,7 +237,9 @@ def _zone_from_localtime(fs: RootFS) -> str:
     return target.split(marker, 1)[1] if marker in target else ""
 
 
-def walk_root(fs: RootFS, excluded: Sequence[str] = (), cross_mounts: bool = False) -> Iterator[Union[FileStat, WarningRecord]]:
+def walk_root(
+    fs: RootFS, excluded: Sequence[str] = (), cross_mounts: bool = False
+) -> Iterator[Union[FileStat, WarningRecord]]:
     """The walk a collection makes: one file system, or on a live host every local one."""
     if cross_mounts:
         yield from _walk_cross(fs, excluded)

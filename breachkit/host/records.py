@@ -85,12 +85,13 @@ class FileStat(NamedTuple):
             btime = data.get("btime_ns")
             if not isinstance(path, str) or not path.startswith("/"):
                 raise ValueError("path must be a host path starting with /")
+            numbers = {name: int(data[name]) for name in _INT_FIELDS}
             return cls(
-                path,
-                str(data["type"]),
-                *(int(data[name]) for name in _INT_FIELDS),
+                path=path,
+                type=str(data["type"]),
                 btime_ns=None if btime is None else int(btime),
                 target=None if target is None else str(target),
+                **numbers,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError("malformed file record: %s" % exc) from None

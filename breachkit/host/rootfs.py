@@ -4,7 +4,10 @@ Every analysis reads the evidence through :class:`RootFS`. It holds these promis
 
 * **Nothing is written.** Files and directories are opened read-only, with
   ``O_NOATIME`` where the kernel allows it (owner or root), so reading does not
-  even move access times.
+  even move access times. One exception no flag prevents: ``readlink(2)``
+  updates a symlink's own atime (under ``relatime``, at most once a day). The
+  records keep the atime from before the link was read; mount images
+  read-only to leave even that untouched.
 * **No escape from the root.** Paths are resolved one component at a time
   relative to directory file descriptors, like ``openat2(RESOLVE_IN_ROOT)``:
   an absolute symlink target or a ``..`` is interpreted inside the root, never
@@ -103,51 +106,76 @@ class RootFS:
         The caller owns the returned fd (it may be the root fd's duplicate) and
         must close it. Intermediate symlinks are always followed inside the
         root; the last component only when ``follow_last``.
+
+        Only the current directory is kept open, so a path thousands of levels
+        deep costs two fds, not one per level (the walk already holds those).
+        A ``..`` reopens the parent from the root along the physical names
+        resolved so far, never through the file system's own ``..``, so it can
+        neither climb above the root nor follow a directory moved out of it.
         """
         todo = list(reversed(split_host_path(path)))
-        stack: List[int] = [os.dup(self._root_fd)]
         names: List[str] = []
+        current = os.dup(self._root_fd)
         hops = 0
         try:
-            if not todo:
-                return stack.pop(), "", "/"
             while todo:
                 comp = todo.pop()
                 if comp == "..":
-                    if len(stack) > 1:
-                        os.close(stack.pop())
+                    if names:
                         names.pop()
+                        parent = self._open_chain(names)
+                        os.close(current)
+                        current = parent
                     continue
                 last = not todo
                 try:
-                    st = os.stat(comp, dir_fd=stack[-1], follow_symlinks=False)
+                    st = os.stat(comp, dir_fd=current, follow_symlinks=False)
                 except FileNotFoundError:
                     if last:
-                        return stack.pop(), comp, "/" + "/".join(names + [comp])
+                        found, current = current, -1
+                        return found, comp, "/" + "/".join([*names, comp])
                     raise
                 if stat.S_ISLNK(st.st_mode) and (follow_last or not last):
                     hops += 1
                     if hops > MAX_SYMLINK_HOPS:
                         raise OutsideRootError(errno.ELOOP, "too many levels of symbolic links", path)
-                    target = os.readlink(comp, dir_fd=stack[-1])
+                    target = os.readlink(comp, dir_fd=current)
                     if target.startswith("/"):
-                        while len(stack) > 1:
-                            os.close(stack.pop())
+                        os.close(current)
+                        current = -1
+                        current = os.dup(self._root_fd)
                         names = []
                     todo.extend(reversed(split_host_path(target)))
                     continue
                 if last:
-                    return stack.pop(), comp, "/" + "/".join(names + [comp])
+                    found, current = current, -1
+                    return found, comp, "/" + "/".join([*names, comp])
                 if not stat.S_ISDIR(st.st_mode):
                     raise NotADirectoryError(errno.ENOTDIR, "not a directory", path)
-                stack.append(_open_noatime(comp, _O_DIR, dir_fd=stack[-1]))
+                child = _open_noatime(comp, _O_DIR, dir_fd=current)
+                os.close(current)
+                current = child
                 names.append(comp)
             # The path ended in ".." or in a symlink naming a directory by "/" or ".":
             # the resolved directory itself is the answer.
-            return stack.pop(), "", "/" + "/".join(names)
+            found, current = current, -1
+            return found, "", "/" + "/".join(names)
         finally:
-            for fd in stack:
+            if current >= 0:
+                os.close(current)
+
+    def _open_chain(self, names: List[str]) -> int:
+        """Open the directory at the physical path ``names`` (no symlinks, no ``..``)."""
+        fd = os.dup(self._root_fd)
+        try:
+            for name in names:
+                child = _open_noatime(name, _O_DIR, dir_fd=fd)
                 os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
     # -- metadata ---------------------------------------------------------
 
@@ -380,10 +408,10 @@ def _depth_budget() -> int:
         import resource
 
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    except (ImportError, OSError):  # pragma: no cover
+        if soft == resource.RLIM_INFINITY:
+            soft = 65536
+    except (ImportError, OSError):  # pragma: no cover - not Linux
         soft = 1024
-    if soft == getattr(resource, "RLIM_INFINITY", -1) or soft <= 0:
-        soft = 65536
     return max(64, min(soft - 256, 100_000))
 
 

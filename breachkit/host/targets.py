@@ -87,7 +87,9 @@ def expand(fs: RootFS, pattern: str) -> Iterator[str]:
         try:
             resolved = fs.resolve(path)
         except OSError:
-            continue
+            # A symlink loop or a dangling link: the caller records the link
+            # itself (and warns about the loop) rather than skip it silently.
+            resolved = path
         if resolved not in seen:
             seen.add(resolved)
             yield resolved

@@ -9,9 +9,10 @@ interprets anything the attacker wrote.
 
 import re
 
-# C0 controls, DEL, C1 controls, lone surrogates (undecodable bytes), and the
-# Unicode bidi/line-separator characters that can reorder or split a line.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\udc80-\udcff\\\\]")
+# C0 controls, DEL, C1 controls, lone surrogates (undecodable bytes, or any
+# other: no terminal encoding can write them), and the Unicode bidi and
+# line-separator characters that can reorder or split a line.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\\\\]")
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 

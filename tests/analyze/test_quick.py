@@ -8,7 +8,8 @@ from pathlib import Path
 from breachkit.analyze import quick
 from breachkit.findings import Severity
 from breachkit.sources.root import RootSource
-from serverfs import clean_server, write
+from tests.serverfs import clean_server, write
+
 
 def run(root: Path) -> quick.QuickResult:
     source = RootSource(str(root))
@@ -35,7 +36,9 @@ def test_compromise_is_flagged_and_ranked(tmp_path: Path) -> None:
     clean_server(tmp_path)
     write(tmp_path, "/var/www/shop/images/thumb_cache.php", "<?php @eval(base64_decode($_POST['x'])); ?>")
     write(tmp_path, "/tmp/.X11-cache/kworkerd", b"\x7fELF" + b"flood" * 20, 0o755)
-    write(tmp_path, "/var/spool/cron/crontabs/www-data", "*/5 * * * * /tmp/.X11-cache/kworkerd >/dev/null 2>&1\n", 0o600)
+    write(
+        tmp_path, "/var/spool/cron/crontabs/www-data", "*/5 * * * * /tmp/.X11-cache/kworkerd >/dev/null 2>&1\n", 0o600
+    )
     write(tmp_path, "/var/www/shop/.cache/sh", b"#!/bin/sh\n", 0o4755)
     write(tmp_path, "/etc/ld.so.preload", "/usr/lib/x86_64-linux-gnu/libprocesshider.so\n")
     with (tmp_path / "etc/passwd").open("a") as handle:

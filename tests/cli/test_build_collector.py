@@ -16,7 +16,11 @@ from breachkit.cli.main import main
 
 # A real Python 3.8 when the machine has one (pyenv's shims only work with a pyenv "local" set).
 PYTHON38 = sorted(
-    {p for p in ("/root/.pyenv/versions/3.8.18/bin/python3.8", shutil.which("python3.8")) if p and "/shims/" not in p and Path(p).exists()}
+    {
+        p
+        for p in ("/root/.pyenv/versions/3.8.18/bin/python3.8", shutil.which("python3.8"))
+        if p and "/shims/" not in p and Path(p).exists()
+    }
 )
 
 
@@ -25,7 +29,9 @@ def small_root(path: Path) -> Path:
     (path / "etc/hostname").write_text("web01\n")
     (path / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
     (path / "var/log").mkdir(parents=True)
-    (path / "var/log/auth.log").write_text("Nov 22 21:14:02 web01 sshd[1]: Accepted password for root from 203.0.113.9 port 4711 ssh2\n")
+    (path / "var/log/auth.log").write_text(
+        "Nov 22 21:14:02 web01 sshd[1]: Accepted password for root from 203.0.113.9 port 4711 ssh2\n"
+    )
     return path
 
 
