@@ -32,18 +32,29 @@ class BundleSource:
         self.bad_lines: list[tuple[str, int]] = []
 
     def walk(self) -> Iterator[FileStat | WarningRecord]:
+        """The recorded walk, then the recorded warnings; a malformed line becomes a warning too."""
         for number, data in self._records("walk.jsonl"):
-            try:
-                yield FileStat.from_json(data)
-            except (TypeError, ValueError):
-                self.bad_lines.append(("walk.jsonl", number))
+            if data is not None:
+                try:
+                    yield FileStat.from_json(data)
+                    continue
+                except ValueError:
+                    pass
+            yield self._bad("walk.jsonl", number)
         for number, data in self._records("warnings.jsonl"):
             try:
+                if data is None:
+                    raise KeyError("not a JSON object")
                 yield WarningRecord(str(data["path"]), str(data["kind"]), str(data["detail"]))
-            except (KeyError, TypeError):
-                self.bad_lines.append(("warnings.jsonl", number))
+            except KeyError:
+                yield self._bad("warnings.jsonl", number)
 
-    def _records(self, name: str) -> Iterator[tuple[int, dict[str, object]]]:
+    def _bad(self, name: str, number: int) -> WarningRecord:
+        self.bad_lines.append((name, number))
+        return WarningRecord(f"(bundle) {name}", "malformed-record", f"line {number} is not a valid record; skipped")
+
+    def _records(self, name: str) -> Iterator[tuple[int, dict[str, object] | None]]:
+        """(line number, object) per line; ``None`` for a line that is not a JSON object."""
         path = self.path / name
         if not path.exists():
             return
@@ -52,12 +63,8 @@ class BundleSource:
                 try:
                     data = json.loads(raw)
                 except ValueError:
-                    self.bad_lines.append((name, number))
-                    continue
-                if isinstance(data, dict):
-                    yield number, data
-                else:
-                    self.bad_lines.append((name, number))
+                    data = None
+                yield number, data if isinstance(data, dict) else None
 
     def read_bytes(self, path: str, limit: int) -> tuple[bytes, bool]:
         rel = bundle_path_for(path)
