@@ -29,14 +29,13 @@ FIND_FORMAT = r"%p\0%i %y %m %U %G %s %n %A@ %T@ %C@ %B@ %l\n"
 BREACHKIT_WALK = """
 import sys
 sys.path.insert(0, {repo!r})
-from breachkit.host.bundle import dumps
 from breachkit.host.records import FileStat
 from breachkit.host.rootfs import RootFS
-out = sys.stdout
+write = sys.stdout.write
 with RootFS({root!r}) as fs:
     for entry in fs.walk("/"):
         if isinstance(entry, FileStat):
-            out.write(dumps(entry.to_json()) + "\\n")
+            write(entry.to_jsonl() + "\\n")
 """
 
 

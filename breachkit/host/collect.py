@@ -142,7 +142,7 @@ def collect(
                 if isinstance(entry, WarningRecord):
                     warn(entry)
                     continue
-                walk_out.write_line(entry.to_json())
+                walk_out.write((entry.to_jsonl() + "\n").encode("ascii"))
                 walked += 1
                 if progress is not None and walked % 100000 == 0:
                     progress("walk: %d entries" % walked)

@@ -8,6 +8,7 @@ with the raw bytes so tools that reject lone surrogates lose nothing.
 """
 
 import base64
+import json
 import os
 import stat
 from typing import Any, Dict, NamedTuple, Optional
@@ -29,6 +30,9 @@ def type_code(mode: int) -> str:
         if test(mode):
             return code
     return "?"
+
+
+_dumps = json.JSONEncoder(ensure_ascii=True).encode
 
 
 def raw_b64(text: str) -> Optional[str]:
@@ -71,6 +75,46 @@ class FileStat(NamedTuple):
             if tb64 is not None:
                 data["target_b64"] = tb64
         return data
+
+    def to_jsonl(self) -> str:
+        """``json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))``, built directly.
+
+        The walk writes one of these per file, millions on a big server; building
+        the line by hand is several times faster than a dict plus ``json.dumps``
+        and gives the same bytes (a test holds them equal).
+        """
+        extra = ""
+        b64 = raw_b64(self.path)
+        if b64 is not None:
+            extra = ',"path_b64":"%s"' % b64
+        target = "null"
+        if self.target is not None:
+            target = _dumps(self.target)
+            tb64 = raw_b64(self.target)
+            if tb64 is not None:
+                target += ',"target_b64":"%s"' % tb64
+        return (
+            '{"atime_ns":%d,"blocks":%d,"btime_ns":%s,"ctime_ns":%d,"dev":%d,"gid":%d,"inode":%d,'
+            '"mode":%d,"mtime_ns":%d,"nlink":%d,"path":%s%s,"size":%d,"target":%s,"type":%s,"uid":%d}'
+            % (
+                self.atime_ns,
+                self.blocks,
+                "null" if self.btime_ns is None else "%d" % self.btime_ns,
+                self.ctime_ns,
+                self.dev,
+                self.gid,
+                self.inode,
+                self.mode,
+                self.mtime_ns,
+                self.nlink,
+                _dumps(self.path),
+                extra,
+                self.size,
+                target,
+                _dumps(self.type),
+                self.uid,
+            )
+        )
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "FileStat":

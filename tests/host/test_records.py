@@ -6,6 +6,9 @@ import base64
 import json
 import os
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from breachkit.host.bundle import dumps
 from breachkit.host.records import FileStat, WarningRecord, raw_b64, type_code
 from breachkit.host.rootfs import RootFS
@@ -60,3 +63,15 @@ def test_type_codes() -> None:
         "fdlpscb"
     )
     assert type_code(0) == "?"
+
+
+@given(
+    path=st.text(min_size=1).map(lambda s: "/" + s.replace("/", "_")),
+    target=st.one_of(st.none(), st.text()),
+    btime=st.one_of(st.none(), st.integers(min_value=-(2**62), max_value=2**62)),
+    numbers=st.lists(st.integers(min_value=0, max_value=2**63), min_size=11, max_size=11),
+)
+def test_to_jsonl_equals_sorted_json_dumps(path: str, target: str | None, btime: int | None, numbers: list[int]) -> None:
+    entry = FileStat(path, "l" if target is not None else "f", *numbers, btime_ns=btime, target=target)
+    expected = json.dumps(entry.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert entry.to_jsonl() == expected
