@@ -28,7 +28,7 @@ depth (beyond ``PATH_MAX``) work.
 import errno
 import os
 import stat
-from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import IO, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from .records import FileStat, WarningRecord
 from .statx import statx_at
@@ -94,10 +94,6 @@ class RootFS:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def display(self, path: str) -> str:
-        """The host path as shown to the user (the root is shown once, elsewhere)."""
-        return path
-
     # -- resolution -------------------------------------------------------
 
     def _resolve(self, path: str, follow_last: bool) -> Tuple[int, str, str]:
@@ -142,7 +138,6 @@ class RootFS:
                     target = os.readlink(comp, dir_fd=current)
                     if target.startswith("/"):
                         os.close(current)
-                        current = -1
                         current = os.dup(self._root_fd)
                         names = []
                     todo.extend(reversed(split_host_path(target)))
@@ -417,13 +412,3 @@ def _depth_budget() -> int:
 
 def _normal(path: str) -> str:
     return "/" + "/".join(split_host_path(path))
-
-
-def iter_regular(entries: Iterable[Union[FileStat, WarningRecord]]) -> Iterator[FileStat]:
-    """Only the regular files of a walk (warnings dropped: count them before if needed)."""
-    for entry in entries:
-        if isinstance(entry, FileStat) and entry.type == "f":
-            yield entry
-
-
-OnWarning = Callable[[WarningRecord], None]

@@ -17,7 +17,7 @@ import stat
 import struct
 import sys
 import threading
-from typing import Any, Optional, Tuple
+from typing import Any, Optional
 
 from .records import FileStat, type_code
 
@@ -167,9 +167,3 @@ def from_stat_result(st: os.stat_result, path: str, target: Optional[str] = None
         btime_ns=btime,
         target=target,
     )
-
-
-def device_of(fd: int) -> Tuple[int, int]:
-    """(device, inode) of an open fd, for loop detection."""
-    st = os.fstat(fd)
-    return st.st_dev, st.st_ino
