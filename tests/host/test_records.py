@@ -71,7 +71,9 @@ def test_type_codes() -> None:
     btime=st.one_of(st.none(), st.integers(min_value=-(2**62), max_value=2**62)),
     numbers=st.lists(st.integers(min_value=0, max_value=2**63), min_size=11, max_size=11),
 )
-def test_to_jsonl_equals_sorted_json_dumps(path: str, target: str | None, btime: int | None, numbers: list[int]) -> None:
+def test_to_jsonl_equals_sorted_json_dumps(
+    path: str, target: str | None, btime: int | None, numbers: list[int]
+) -> None:
     entry = FileStat(path, "l" if target is not None else "f", *numbers, btime_ns=btime, target=target)
     expected = json.dumps(entry.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     assert entry.to_jsonl() == expected
