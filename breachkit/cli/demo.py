@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -45,25 +46,32 @@ def run(args: argparse.Namespace) -> int:
     case_dir = work / "case"
     if use_image:
         out.print(f"building the demo host as an ext4 image in {safe(work)} …")
-        image = demo.build_image(work, seed=args.seed)
-        mount = demo.mount(image)
         try:
-            out.print(f"mounted read-only at {safe(mount)}")
-            result = triage.run(root=str(mount), case_dir=case_dir, examiner="demo")
+            image = demo.build_image(work, seed=args.seed)
+        except (demo.DemoError, OSError, subprocess.CalledProcessError) as exc:
+            # Containers often lack loop devices: the folder is the honest fallback.
+            out.print(f"[yellow]could not build or mount the image ({safe(exc)}); building a folder instead[/]")
+            use_image = False
+    if use_image:
+        try:
+            out.print(f"mounted read-only at {safe(image.mountpoint)}")
+            result = triage.run(root=str(image.mountpoint), case_dir=case_dir, examiner="demo")
         finally:
             if not args.keep_mounted:
-                demo.unmount(mount)
+                demo.unmount(image)
     else:
         out.print(f"building the demo host as a folder in {safe(work)} …")
         host = demo.build_tree(work / "root", seed=args.seed)
         for note in host.notes:
             out.print(f"[yellow]note:[/] {safe(note)}")
-        result = triage.run(root=str(work / "root"), case_dir=case_dir, examiner="demo")
+        result = triage.run(root=str(host.root), case_dir=case_dir, examiner="demo")
     print_summary(out, result)
     out.print()
     out.print(f"What really happened is in {safe(work / 'ground_truth.json')}: compare it with the findings.")
     if use_image and not args.keep_mounted:
         out.print(f"Look at the host yourself: mount -o ro,loop,noload {safe(image.image)} /mnt")
+    elif use_image:
+        out.print(f"The image stays mounted read-only at {safe(image.mountpoint)}; umount it when done.")
     if shutil.which("breachkit") is None:
         out.print("[dim](breachkit is not on PATH here: run it as python3 -m breachkit)[/]")
     return 0
