@@ -27,7 +27,6 @@ build on it and :meth:`Journal.repair` sets the bytes aside, on the record.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import hashlib
 import json
 import os
@@ -41,8 +40,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-import breachkit
 from breachkit.errors import CaseError, UsageError
+from breachkit.host.toolinfo import VERSION, examiner_name, tool_sha256
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -234,48 +233,8 @@ def file_sha256(path: str | os.PathLike[str]) -> tuple[str, int]:
 
 
 def default_examiner() -> str:
-    """Who is at the keyboard: ``$BREACHKIT_EXAMINER``, else the login name.
-
-    ``getpass.getuser`` fails in containers whose uid has no passwd entry; a
-    journal entry must still be written then, so fall back to the uid.
-    """
-    name = os.environ.get("BREACHKIT_EXAMINER", "").strip()
-    if name:
-        return name
-    try:
-        name = getpass.getuser()
-    except Exception:  # OSError or KeyError, depending on the Python version
-        name = ""
-    return name or f"uid:{os.getuid()}"
-
-
-_TOOL_SHA256: list[str] = []
-
-
-def tool_sha256() -> str:
-    """SHA-256 over the running ``breachkit`` package's ``.py`` files (cached per process).
-
-    Same formula as the host collector's ``package_sha256``: files in sorted
-    order of their path relative to the package's parent folder, each hashed as
-    ``<relative path>\\0<sha256 hex of content>\\n``, so a journal entry and a
-    bundle made by the same installed code carry the same tool hash.
-    """
-    if _TOOL_SHA256:
-        return _TOOL_SHA256[0]
-    package_dir = Path(breachkit.__file__).resolve().parent
-    base = package_dir.parent
-    rows: list[tuple[str, str]] = []
-    for folder, dirs, files in os.walk(package_dir):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith(".py"):
-                full = Path(folder, name)
-                rows.append((full.relative_to(base).as_posix(), file_sha256(full)[0]))
-    digest = hashlib.sha256()
-    for rel, file_hash in sorted(rows):
-        digest.update(f"{rel}\0{file_hash}\n".encode("utf-8", "surrogateescape"))
-    _TOOL_SHA256.append(digest.hexdigest())
-    return _TOOL_SHA256[0]
+    """Who is at the keyboard (see :func:`breachkit.host.toolinfo.examiner_name`)."""
+    return examiner_name()
 
 
 def _clock() -> tuple[str, str]:
@@ -478,7 +437,7 @@ class Journal:
             "argv": list(sys.argv if argv is None else argv),
             "tool": {
                 "name": "breachkit",
-                "version": breachkit.__version__,
+                "version": VERSION,
                 "sha256": tool_sha256(),
             },
             "action": action,

@@ -21,7 +21,7 @@ from .bundle import BundleWriter, HashingWriter, dumps
 from .records import FileStat, WarningRecord
 from .rootfs import RootFS, join_host_path, warning_for
 from .targets import TARGETS, Target, expand
-from .toolinfo import tool_info
+from .toolinfo import examiner_name, tool_info
 
 #: File system types a live walk enters: disks and memory-backed scratch space.
 #: Pseudo (proc, sysfs, cgroup), device and network file systems are left out.
@@ -159,7 +159,7 @@ def collect(
     finished = time.time()
     facts.update(
         {
-            "examiner": examiner or _login_name(),
+            "examiner": examiner or examiner_name(),
             "root": fs.root,
             "live": fs.is_live,
             "started_utc": utc_iso(invoked),
@@ -189,13 +189,6 @@ def _inside(root: str, path: str) -> List[str]:
     if path.startswith(root + "/"):
         return [path[len(root) :]]
     return []
-
-
-def _login_name() -> str:
-    for key in ("BREACHKIT_EXAMINER", "SUDO_USER", "LOGNAME", "USER"):
-        if os.environ.get(key):
-            return os.environ[key]
-    return "uid %d" % os.getuid()
 
 
 def _host_facts(fs: RootFS, invoked: float, true_time: Optional[str]) -> Dict[str, object]:

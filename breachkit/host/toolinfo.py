@@ -66,6 +66,24 @@ def package_sha256(package_dir: str) -> str:
     return digest.hexdigest()
 
 
+def examiner_name() -> str:
+    """Who is at the keyboard: ``$BREACHKIT_EXAMINER``, else the login name, else the uid.
+
+    ``getpass.getuser`` fails in containers whose uid has no passwd entry; a
+    record must still name someone then.
+    """
+    name = os.environ.get("BREACHKIT_EXAMINER", "").strip() or os.environ.get("SUDO_USER", "").strip()
+    if name:
+        return name
+    try:
+        import getpass
+
+        name = getpass.getuser()
+    except Exception:  # OSError or KeyError, depending on the Python version
+        name = ""
+    return name or "uid:%d" % os.getuid()
+
+
 def tool_info() -> Dict[str, str]:
     return {
         "name": NAME,
