@@ -2,8 +2,8 @@
 
 Kept as Python modules rather than data files so they ship inside the package
 without packaging rules, type-check, and can be parameterised (user names,
-domains, dates) by :mod:`breachkit.demo.scenario`, which decides *when* each
-file was made. Nothing here touches the disk or the clock.
+domains, dates) by the parts of :mod:`breachkit.demo.parts`, which decide *when*
+each file was made. Nothing here touches the disk or the clock.
 """
 
 from __future__ import annotations
