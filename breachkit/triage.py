@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-from collections.abc import Callable
+import time
+import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,12 +30,47 @@ from pathlib import Path
 from breachkit.analyze import quick
 from breachkit.case import Case, open_or_init
 from breachkit.errors import SourceError
-from breachkit.findings import Finding
+from breachkit.findings import Finding, ranked
 from breachkit.host.collect import CollectResult, collect
 from breachkit.host.rootfs import RootFS
 from breachkit.sources.bundle import BundleSource
+from breachkit.sources.root import RootSource
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TriageContext:
+    """What an analysis gets: the case, the collected bundle, and the examined root itself."""
+
+    case: Case
+    bundle: BundleSource
+    #: The examined root, read-only; analyses that need more than the bundle holds
+    #: (file contents outside the collected set) read it through this.
+    root: RootSource
+
+
+Analysis = Callable[[TriageContext], Iterable[Finding]]
+
+
+def _quick(ctx: TriageContext) -> Iterable[Finding]:
+    return quick.analyze(ctx.bundle).findings
+
+
+#: The analyses triage runs, in order: (name, function). A static list: adding an
+#: analysis is one line here.
+ANALYSES: tuple[tuple[str, Analysis], ...] = (("quick checks", _quick),)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisRun:
+    """How one analysis went: finished (with its count of findings) or failed (with why)."""
+
+    name: str
+    ok: bool
+    seconds: float
+    findings: int
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +80,11 @@ class TriageResult:
     root: str
     bundle: Path
     collection: CollectResult
-    quick: quick.QuickResult
+    findings: tuple[Finding, ...]
+    analyses: tuple[AnalysisRun, ...]
+    #: Collection warnings by kind (unreadable, vanished, symlink-loop …).
+    warning_kinds: dict[str, int]
     report: Path
-
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        return self.quick.findings
 
 
 def utc_stamp() -> str:
@@ -107,15 +143,9 @@ def run(
         incoming.parent.rmdir()  # only when no other collection is in flight
     bundle_dir = Path(stored.stored_at)  # where the evidence store keeps it
 
-    if progress:
-        progress("running the quick checks")
-    source = BundleSource(bundle_dir)
-    try:
-        result = quick.analyze(source)
-    finally:
-        source.close()
-
-    report = _write_results(case, host, root, bundle_dir, collection, result)
+    findings, runs = _analyse(case, bundle_dir, root, progress)
+    kinds = _warning_kinds(bundle_dir)
+    report = _write_results(case, host, root, bundle_dir, collection, findings, runs, kinds)
     case.journal.append(
         "triage",
         {
@@ -123,14 +153,50 @@ def run(
             "host": host,
             "bundle": str(bundle_dir.relative_to(case.root)),
             "manifest_sha256": collection.manifest_sha256,
-            "entries": result.entries,
-            "warnings": result.warnings,
-            "findings": len(result.findings),
-            "by_severity": _by_severity(result.findings),
+            "entries": collection.files_walked,
+            "warnings": collection.warnings,
+            "findings": len(findings),
+            "by_severity": _by_severity(findings),
+            "analyses": [{"name": r.name, "ok": r.ok, "findings": r.findings, "error": r.error} for r in runs],
         },
         outputs=[report, case.root / "db" / "findings.jsonl"],
     )
-    return TriageResult(case, host, root, bundle_dir, collection, result, report)
+    return TriageResult(case, host, root, bundle_dir, collection, findings, runs, kinds, report)
+
+
+def _analyse(
+    case: Case, bundle_dir: Path, root: str, progress: Progress | None
+) -> tuple[tuple[Finding, ...], tuple[AnalysisRun, ...]]:
+    """Run every analysis; one that fails is reported, never fatal to the others."""
+    found: list[Finding] = []
+    runs: list[AnalysisRun] = []
+    bundle = BundleSource(bundle_dir)
+    examined = RootSource(root)
+    try:
+        ctx = TriageContext(case, bundle, examined)
+        for name, analysis in ANALYSES:
+            if progress:
+                progress(f"running the {name}")
+            started = time.monotonic()
+            try:
+                produced = list(analysis(ctx))
+            except Exception as exc:  # a broken analysis must not lose the others
+                runs.append(AnalysisRun(name, False, time.monotonic() - started, 0, f"{type(exc).__name__}: {exc}"))
+                _log_failure(case, name)
+                continue
+            found.extend(produced)
+            runs.append(AnalysisRun(name, True, time.monotonic() - started, len(produced)))
+    finally:
+        bundle.close()
+        examined.close()
+    return tuple(ranked(found)), tuple(runs)
+
+
+def _log_failure(case: Case, name: str) -> None:
+    """Keep the traceback of a failed analysis in the case, for the bug report."""
+    (case.root / "db").mkdir(exist_ok=True)
+    with (case.root / "db" / "errors.log").open("a", encoding="utf-8", errors="backslashreplace") as handle:
+        handle.write(f"--- {datetime.now(tz=timezone.utc).isoformat()} {name}\n{traceback.format_exc()}\n")
 
 
 def _bundle_name(case: Case, host: str) -> str:
@@ -164,13 +230,15 @@ def _write_results(
     root: str,
     bundle: Path,
     collection: CollectResult,
-    result: quick.QuickResult,
+    findings: tuple[Finding, ...],
+    runs: tuple[AnalysisRun, ...],
+    kinds: dict[str, int],
 ) -> Path:
     (case.root / "db").mkdir(exist_ok=True)
     (case.root / "report").mkdir(exist_ok=True)
     findings_path = case.root / "db" / "findings.jsonl"
     with findings_path.open("w", encoding="ascii") as handle:
-        for finding in result.findings:
+        for finding in findings:
             handle.write(json.dumps(finding.to_json(), ensure_ascii=True, sort_keys=True) + "\n")
     report = case.root / "report" / "triage.json"
     summary = {
@@ -184,8 +252,26 @@ def _write_results(
             "bytes_copied": collection.bytes_copied,
             "warnings": collection.warnings,
         },
-        "warning_kinds": result.warning_kinds,
-        "findings": [finding.to_json() for finding in result.findings],
+        "warning_kinds": kinds,
+        "analyses": [
+            {"name": r.name, "ok": r.ok, "seconds": round(r.seconds, 3), "findings": r.findings, "error": r.error}
+            for r in runs
+        ],
+        "findings": [finding.to_json() for finding in findings],
     }
-    report.write_text(json.dumps(summary, ensure_ascii=True, indent=2, sort_keys=True) + "\n", encoding="ascii")
+    text = json.dumps(summary, ensure_ascii=True, indent=2, sort_keys=True) + "\n"
+    report.write_text(text, encoding="ascii")
     return report
+
+
+def _warning_kinds(bundle: Path) -> dict[str, int]:
+    """Collection warnings by kind, from the bundle's warnings.jsonl."""
+    kinds: dict[str, int] = {}
+    source = BundleSource(bundle)
+    try:
+        for _, data in source.records("warnings.jsonl"):
+            kind = str(data.get("kind", "malformed-record")) if data is not None else "malformed-record"
+            kinds[kind] = kinds.get(kind, 0) + 1
+    finally:
+        source.close()
+    return kinds

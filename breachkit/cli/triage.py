@@ -62,10 +62,13 @@ def print_summary(out: Console, result: triage.TriageResult) -> None:
         f"collected: {collection.files_walked} entries walked, {collection.files_copied} files copied "
         f"({collection.bytes_copied / 1e6:.1f} MB), {collection.warnings} warnings"
     )
-    if result.quick.warning_kinds:
-        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(result.quick.warning_kinds.items()))
+    if result.warning_kinds:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(result.warning_kinds.items()))
         out.print(f"           [dim]warnings: {safe(kinds)}[/]")
     out.print(f"manifest:  sha256 {collection.manifest_sha256}")
+    for run in result.analyses:
+        if not run.ok:
+            out.print(f"[bold red]analysis failed:[/] {safe(run.name)}: {safe(run.error)} (details in db/errors.log)")
     out.print()
     shown = [f for f in result.findings if f.severity > 0][:MAX_SHOWN]
     info = [f for f in result.findings if f.severity == 0]

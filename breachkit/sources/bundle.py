@@ -33,7 +33,7 @@ class BundleSource:
 
     def walk(self) -> Iterator[FileStat | WarningRecord]:
         """The recorded walk, then the recorded warnings; a malformed line becomes a warning too."""
-        for number, data in self._records("walk.jsonl"):
+        for number, data in self.records("walk.jsonl"):
             if data is not None:
                 try:
                     yield FileStat.from_json(data)
@@ -41,7 +41,7 @@ class BundleSource:
                 except ValueError:
                     pass
             yield self._bad("walk.jsonl", number)
-        for number, data in self._records("warnings.jsonl"):
+        for number, data in self.records("warnings.jsonl"):
             try:
                 if data is None:
                     raise KeyError("not a JSON object")
@@ -53,7 +53,7 @@ class BundleSource:
         self.bad_lines.append((name, number))
         return WarningRecord(f"(bundle) {name}", "malformed-record", f"line {number} is not a valid record; skipped")
 
-    def _records(self, name: str) -> Iterator[tuple[int, dict[str, object] | None]]:
+    def records(self, name: str) -> Iterator[tuple[int, dict[str, object] | None]]:
         """(line number, object) per line; ``None`` for a line that is not a JSON object."""
         path = self.path / name
         if not path.exists():
