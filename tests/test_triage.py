@@ -11,6 +11,7 @@ from breachkit import triage
 from breachkit.case import Case
 from breachkit.case.journal import verify
 from breachkit.cli.main import main
+from breachkit.findings import Finding
 from tests.serverfs import clean_server, write
 
 
@@ -75,3 +76,18 @@ def test_cli_table_output_names_the_case(tmp_path: Path, capsys: pytest.CaptureF
 def test_missing_root_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["triage", "--root", str(tmp_path / "nope"), "--case", str(tmp_path / "case")]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_a_failing_analysis_is_reported_and_the_others_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(ctx: triage.TriageContext) -> list[Finding]:
+        raise RuntimeError("parser fell over")
+
+    monkeypatch.setattr(triage, "ANALYSES", (("broken analysis", broken), *triage.ANALYSES))
+    root = compromised(tmp_path / "host")
+    result = triage.run(root=str(root), case_dir=tmp_path / "case")
+    failed = [run for run in result.analyses if not run.ok]
+    assert [(run.name, run.error) for run in failed] == [("broken analysis", "RuntimeError: parser fell over")]
+    assert any(f.check == "quick.web-upload-scripts" for f in result.findings)
+    assert "parser fell over" in (tmp_path / "case/db/errors.log").read_text()
+    report = json.loads(result.report.read_text())
+    assert report["analyses"][0]["ok"] is False
