@@ -30,8 +30,10 @@ FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 def _sources() -> list[tuple[str, bytes]]:
     package = Path(breachkit.__file__).resolve().parent
     files = [("breachkit/__init__.py", (package / "__init__.py").read_bytes())]
-    for path in sorted((package / "host").glob("*.py")):
-        files.append((f"breachkit/host/{path.name}", path.read_bytes()))
+    host = package / "host"
+    for path in sorted(host.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            files.append((f"breachkit/host/{path.relative_to(host).as_posix()}", path.read_bytes()))
     files.append(("__main__.py", MAIN))
     return files
 

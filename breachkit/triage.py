@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from breachkit import live
 from breachkit.analyze import quick
 from breachkit.case import Case, open_or_init
 from breachkit.errors import SourceError
@@ -57,9 +58,16 @@ def _quick(ctx: TriageContext) -> Iterable[Finding]:
     return quick.analyze(ctx.bundle).findings
 
 
+def _live(ctx: TriageContext) -> Iterable[Finding]:
+    return live.triage_findings(ctx.case, ctx.bundle)
+
+
 #: The analyses triage runs, in order: (name, function). A static list: adding an
 #: analysis is one line here.
-ANALYSES: tuple[tuple[str, Analysis], ...] = (("quick checks", _quick),)
+ANALYSES: tuple[tuple[str, Analysis], ...] = (
+    ("quick checks", _quick),
+    ("live-state checks", _live),
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 
 def test_host_half_imports_only_the_standard_library() -> None:
     allowed_prefixes = ("breachkit.host", ".")
-    for path in (REPO / "breachkit/host").glob("*.py"):
+    for path in (REPO / "breachkit/host").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

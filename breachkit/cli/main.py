@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "breachkit.cli.triage",
     "breachkit.cli.case",
     "breachkit.cli.collect",
+    "breachkit.cli.live",
     "breachkit.cli.build_collector",
     "breachkit.cli.demo",
 )

@@ -10,6 +10,8 @@ Bundle layout (all paths relative to the bundle folder)::
     root/<host path>    the copied files, under the path they had on the host
     longpaths/<sha256>  copies whose path would be too long (over 1 KiB), named by the
                         SHA-256 of the host path; copied.jsonl maps them
+    live/               the running system's state, when the root is the live / (see
+                        :mod:`breachkit.host.live.collect`)
     manifest.jsonl      {"path", "sha256", "size"} for every file above
     manifest.sha256     the same in ``sha256sum -c`` format
 

@@ -34,6 +34,17 @@ def add_collect_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exclude", action="append", default=[], metavar="PATH", help="host path not to walk (repeatable)"
     )
+    parser.add_argument(
+        "--no-live",
+        action="store_true",
+        help="skip the running system's state (processes, sockets, modules, sessions); "
+        "taken by default when the root is /",
+    )
+    parser.add_argument(
+        "--memory-tool",
+        metavar="PATH",
+        help="AVML binary or LiME .ko on your own media: also capture memory into the bundle (as big as the RAM)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -51,10 +62,18 @@ def run_collect(args: argparse.Namespace) -> int:
         cross_mounts=args.cross_mounts,
         exclude=args.exclude,
         progress=progress,
+        live=False if args.no_live else None,
+        memory_tool=args.memory_tool,
     )
     print("bundle:          %s" % printable(result.bundle))
     print("entries walked:  %d" % result.files_walked)
     print("files copied:    %d (%d bytes)" % (result.files_copied, result.bytes_copied))
+    for step in result.steps:
+        if step["step"] == "live" and step["status"] == "ok":
+            print(
+                "live state:      %s processes, %s sockets, %s hidden, %s modules (see live/)"
+                % (step.get("processes"), step.get("sockets"), step.get("hidden"), step.get("modules"))
+            )
     print("warnings:        %d (see warnings.jsonl)" % result.warnings)
     print("manifest sha256: %s" % result.manifest_sha256)
     print("Write the manifest hash down (case notes, paper): it seals every file in the bundle.")

@@ -1,7 +1,9 @@
 """Collect an evidence bundle from an examined root (live ``/`` or a mounted image).
 
-Order matters for a live host: the facts that change fastest (clock, uptime,
-sockets) are taken first, then the file walk (metadata of every file, before
+Order matters for a live host: the facts that change fastest (clock, uptime)
+are taken first, then the live state of the running system (processes,
+sockets, kernel modules, sessions: :mod:`breachkit.host.live.collect`, skipped
+with ``live=False`` and never run on an image), then the file walk (metadata of every file, before
 anything reads contents), then copies of the files a responder needs
 (:mod:`breachkit.host.targets`). Each step is logged with its status, so a
 partial bundle says exactly what it holds. Nothing in the examined root is
@@ -109,8 +111,15 @@ def collect(
     exclude: Sequence[str] = (),
     targets: Sequence[Target] = TARGETS,
     progress: Optional[Progress] = None,
+    live: Optional[bool] = None,
+    memory_tool: Optional[str] = None,
 ) -> CollectResult:
-    """Write an evidence bundle of ``root`` to the new folder ``out``."""
+    """Write an evidence bundle of ``root`` to the new folder ``out``.
+
+    ``live`` (default: whether ``root`` is ``/``) adds the running system's state;
+    ``memory_tool`` (AVML binary or LiME module on the responder's media) adds a
+    memory image to it.
+    """
     invoked = time.time()
     fs = RootFS(root)
     bundle = BundleWriter(out)
@@ -132,6 +141,26 @@ def collect(
 
     facts = _host_facts(fs, invoked, true_time)
     log.step("host-facts", "ok", invoked, hostname=facts["hostname"])
+
+    live_summary: Optional[Dict[str, object]] = None
+    if live is None:
+        live = fs.is_live
+    if live and fs.is_live:
+        started = time.time()
+        try:
+            # Imported here: only a live collection needs it, and a collector built
+            # without the subpackage still collects images (and says what it missed).
+            from .live.collect import collect_live
+
+            live_summary = collect_live(bundle, warn, fs=fs, memory_tool=memory_tool, progress=progress)
+            counts_live = live_summary["counts"]
+            log.step("live", "ok", started, **(counts_live if isinstance(counts_live, dict) else {}))
+        except OSError as exc:  # /proc itself unreadable: the rest of the collection still runs
+            log.step("live", "error", started, error=str(exc))
+        except ImportError as exc:
+            log.step("live", "error", started, error="collector lacks breachkit.host.live (%s): rebuild it" % exc)
+    elif live:
+        log.step("live", "skipped", time.time(), reason="the root is not the running system /")
 
     walked = 0
     if walk:
@@ -174,6 +203,8 @@ def collect(
             "steps": log.steps,
         }
     )
+    if live_summary is not None:
+        facts["live_summary"] = live_summary
     bundle.close("acquisition.log")
     bundle.write_json("acquisition.json", facts)
     manifest_hash = bundle.finish()

@@ -52,13 +52,9 @@ TARGETS = (
     Target("/tmp", True, 32 * MiB, "world-writable: attackers drop tools here"),
     Target("/var/tmp", True, 32 * MiB, "world-writable and survives reboots: attackers drop tools here"),
     Target("/dev/shm", True, 32 * MiB, "memory-backed and world-writable: attackers hide tools here"),
-    # Live state the kernel exposes as files; only present on a live root.
+    # Live state the kernel exposes as files; only present on a live root. Processes,
+    # sockets and modules are parsed into live/*.jsonl by the live step instead.
     Target("/proc/mounts", False, 4 * MiB, "mounted file systems at collection time"),
-    Target("/proc/modules", False, 4 * MiB, "loaded kernel modules"),
-    Target("/proc/net/tcp", False, 16 * MiB, "TCP sockets (IPv4)"),
-    Target("/proc/net/tcp6", False, 16 * MiB, "TCP sockets (IPv6)"),
-    Target("/proc/net/udp", False, 16 * MiB, "UDP sockets (IPv4)"),
-    Target("/proc/net/udp6", False, 16 * MiB, "UDP sockets (IPv6)"),
     Target("/proc/uptime", False, 1 * MiB, "uptime, to place boot time"),
     Target("/proc/version", False, 1 * MiB, "running kernel"),
     Target("/proc/cmdline", False, 1 * MiB, "kernel command line"),
