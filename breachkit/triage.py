@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from breachkit import live
+from breachkit import live, timeline
 from breachkit.analyze import quick
 from breachkit.case import Case, open_or_init
 from breachkit.errors import SourceError
@@ -58,6 +58,10 @@ def _quick(ctx: TriageContext) -> Iterable[Finding]:
     return quick.analyze(ctx.bundle).findings
 
 
+def _timeline(ctx: TriageContext) -> Iterable[Finding]:
+    return timeline.triage_findings(ctx.case, ctx.bundle)
+
+
 def _live(ctx: TriageContext) -> Iterable[Finding]:
     return live.triage_findings(ctx.case, ctx.bundle)
 
@@ -66,6 +70,7 @@ def _live(ctx: TriageContext) -> Iterable[Finding]:
 #: analysis is one line here.
 ANALYSES: tuple[tuple[str, Analysis], ...] = (
     ("quick checks", _quick),
+    ("file timeline", _timeline),
     ("live-state checks", _live),
 )
 

@@ -11,7 +11,7 @@ from breachkit import triage
 from breachkit.case import Case
 from breachkit.case.journal import verify
 from breachkit.cli.main import main
-from breachkit.findings import Finding
+from breachkit.findings import Finding, Severity
 from tests.serverfs import clean_server, write
 
 
@@ -29,7 +29,10 @@ def test_triage_collects_analyses_and_journals(tmp_path: Path) -> None:
     assert result.bundle.is_relative_to(tmp_path / "case" / "evidence")
     assert (result.bundle / "root/etc/passwd").read_bytes() == (root / "etc/passwd").read_bytes()
     checks = {f.check for f in result.findings}
-    assert {"quick.web-upload-scripts", "quick.temp-executables"} <= checks
+    assert {"quick.web-upload-scripts", "timeline.temp-executables"} <= checks
+    hidden_tool = next(f for f in result.findings if f.check == "timeline.temp-executables")
+    assert hidden_tool.severity == Severity.HIGH
+    assert [e.path for e in hidden_tool.evidence] == ["/tmp/.X11-cache/kworkerd"]
     report = json.loads(result.report.read_text())
     assert report["manifest_sha256"] == result.collection.manifest_sha256
     assert len(report["findings"]) == len(result.findings)

@@ -19,23 +19,11 @@ from typing import Protocol
 
 from breachkit.findings import Evidence, Finding, Severity, ranked
 from breachkit.host.records import FileStat, WarningRecord
+from breachkit.places import SCRIPT_EXT, SERVICE_USERS, UPLOAD_DIRS, WEB_ROOTS
 from breachkit.sources.base import Source
 
 SMALL = 1024 * 1024
 MAX_EVIDENCE = 25
-
-TEMP_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/")
-WEB_ROOTS = re.compile(r"^(/var/www/|/srv/|/home/[^/]+/(public_html|www|htdocs)/|/usr/share/nginx/html/)")
-UPLOAD_DIRS = re.compile(
-    r"/(images?|img|imgs|uploads?|media|files|pictures?|photos?|thumbs?|thumbnails?|cache|tmp|temp|assets)/",
-    re.IGNORECASE,
-)
-SCRIPT_EXT = re.compile(r"\.(php\d?|phtml|phar|pht|inc|jsp|jspx|aspx?|cgi|pl|py|sh)$", re.IGNORECASE)
-#: Where package-installed setuid programs live; setuid anywhere else is rare.
-SUID_HOMES = ("/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/lib/", "/usr/libexec/", "/lib/", "/usr/lib64/")
-SERVICE_USERS = frozenset(
-    ["www-data", "apache", "nginx", "http", "wwwrun", "nobody", "daemon", "mysql", "postgres", "redis"]
-)
 
 
 class WalkCheck(Protocol):
@@ -64,58 +52,6 @@ class Bounded:
         return f" ({hidden} more not listed)" if hidden > 0 else ""
 
 
-def _is_executable(entry: FileStat) -> bool:
-    return bool(entry.mode & 0o111)
-
-
-def _hidden_component(path: str) -> bool:
-    return any(part.startswith(".") for part in path.split("/")[:-1] if part)
-
-
-class TempExecutables:
-    """Executables and scripts in world-writable temp folders, worst in hidden folders."""
-
-    def __init__(self) -> None:
-        self.hidden = Bounded()
-        self.plain = Bounded()
-
-    def observe(self, entry: FileStat) -> None:
-        if entry.type != "f" or not entry.path.startswith(TEMP_DIRS):
-            return
-        if not (_is_executable(entry) or SCRIPT_EXT.search(entry.path)):
-            return
-        target = self.hidden if _hidden_component(entry.path) else self.plain
-        target.add(Evidence(path=entry.path, note=_mode_note(entry)))
-
-    def findings(self) -> Iterable[Finding]:
-        if self.hidden.count:
-            yield Finding(
-                check="quick.temp-executables",
-                title="Executables hidden in temp folders",
-                severity=Severity.HIGH,
-                confidence=0.8,
-                reason=(
-                    f"{self.hidden.count} executable or script file(s) sit in hidden folders under /tmp, "
-                    "/var/tmp or /dev/shm. Attackers drop tools there because every user may write there "
-                    f"and a leading dot hides the folder from a plain 'ls'.{self.hidden.more()}"
-                ),
-                evidence=tuple(self.hidden.items),
-                next_step="Do not run or delete them: note their hashes and times; find who created them.",
-            )
-        if self.plain.count:
-            yield Finding(
-                check="quick.temp-executables",
-                title="Executables in temp folders",
-                severity=Severity.MEDIUM,
-                confidence=0.5,
-                reason=(
-                    f"{self.plain.count} executable or script file(s) in /tmp, /var/tmp or /dev/shm. "
-                    f"Installers leave some; dropped tools look the same.{self.plain.more()}"
-                ),
-                evidence=tuple(self.plain.items),
-            )
-
-
 class WebUploadScripts:
     """Server-side scripts in upload, image and cache folders of web roots."""
 
@@ -142,69 +78,6 @@ class WebUploadScripts:
                 ),
                 evidence=tuple(self.found.items),
                 next_step="Read them (do not open them in a browser); find the request that created them in the access log.",
-            )
-
-
-class OddSetuid:
-    """Setuid/setgid files outside the folders packages install them to."""
-
-    def __init__(self) -> None:
-        self.found = Bounded()
-
-    def observe(self, entry: FileStat) -> None:
-        if entry.type == "f" and entry.mode & (stat.S_ISUID | stat.S_ISGID) and not entry.path.startswith(SUID_HOMES):
-            self.found.add(Evidence(path=entry.path, note=_mode_note(entry)))
-
-    def findings(self) -> Iterable[Finding]:
-        if self.found.count:
-            yield Finding(
-                check="quick.setuid",
-                title="Setuid or setgid files outside system folders",
-                severity=Severity.HIGH,
-                confidence=0.6,
-                reason=(
-                    f"{self.found.count} file(s) run with their owner's or group's rights and are not "
-                    "where packages put such programs: a classic way to keep root access."
-                    f"{self.found.more()}"
-                ),
-                evidence=tuple(self.found.items),
-            )
-
-
-class WebTimestomp:
-    """Web scripts whose modification time predates their birth, set to a whole second."""
-
-    def __init__(self) -> None:
-        self.found = Bounded()
-
-    def observe(self, entry: FileStat) -> None:
-        if entry.type != "f" or entry.btime_ns in (None, 0) or not WEB_ROOTS.match(entry.path):
-            return
-        assert entry.btime_ns is not None
-        day = 86_400 * 1_000_000_000
-        if (
-            SCRIPT_EXT.search(entry.path)
-            and entry.mtime_ns < entry.btime_ns - day
-            and entry.mtime_ns % 1_000_000_000 == 0
-            and entry.btime_ns % 1_000_000_000 != 0
-        ):
-            self.found.add(
-                Evidence(path=entry.path, note=f"mtime {_iso(entry.mtime_ns)} < birth {_iso(entry.btime_ns)}")
-            )
-
-    def findings(self) -> Iterable[Finding]:
-        if self.found.count:
-            yield Finding(
-                check="quick.timestomp",
-                title="Web scripts with back-dated modification times",
-                severity=Severity.MEDIUM,
-                confidence=0.5,
-                reason=(
-                    f"{self.found.count} script(s) claim to be modified long before the file was even "
-                    "created, to a whole second (as 'touch -d' leaves it). Unpacking an archive does the "
-                    f"same, so check them; birth and change times cannot be set back this way.{self.found.more()}"
-                ),
-                evidence=tuple(self.found.items),
             )
 
 
@@ -240,11 +113,11 @@ class RecentActivity:
         )
 
 
+#: Temp-folder executables, setuid files and forged times are the timeline's
+#: (:mod:`breachkit.timeline.findings`), which sees all four times and the host's
+#: usual rhythm; these are the checks that need nothing but the path and mode.
 WALK_CHECKS: tuple[Callable[[], WalkCheck], ...] = (
-    TempExecutables,
     WebUploadScripts,
-    OddSetuid,
-    WebTimestomp,
     RecentActivity,
 )
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "breachkit.cli.case",
     "breachkit.cli.collect",
     "breachkit.cli.live",
+    "breachkit.cli.timeline",
     "breachkit.cli.build_collector",
     "breachkit.cli.demo",
 )

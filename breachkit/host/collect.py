@@ -307,6 +307,10 @@ def _live_mounts(fs: RootFS) -> Tuple[Optional[Set[int]], List[str]]:
         left, right = fields[0].split(), fields[1].split()
         if len(left) < 5 or not right or right[0] not in LOCAL_FS_TYPES:
             continue
+        if len(right) > 1 and right[1].startswith("/dev/loop"):
+            # A loop-mounted image is evidence someone is examining (or a
+            # download), not part of this host's own disks.
+            continue
         point = left[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
         try:
             devices.add(fs.lstat(point).dev)

@@ -12,11 +12,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
-from breachkit.analyze.quick import TEMP_DIRS, WEB_ROOTS
 from breachkit.findings import Evidence, Finding, Severity
 from breachkit.host.live.network import SocketRecord
 from breachkit.host.live.processes import ProcessRecord
 from breachkit.live.state import LiveState
+from breachkit.places import TEMP_DIRS, WEB_ROOTS
 
 MAX_EVIDENCE = 25
 

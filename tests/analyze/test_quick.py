@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from breachkit.analyze import quick
@@ -46,9 +45,7 @@ def test_compromise_is_flagged_and_ranked(tmp_path: Path) -> None:
     result = run(tmp_path)
     found = titles(result)
     assert "Scripts in web upload or image folders" in found
-    assert "Executables hidden in temp folders" in found
     assert "Crontab of user 'www-data'" in found
-    assert "Setuid or setgid files outside system folders" in found
     assert "Libraries forced into every program (ld.so.preload)" in found
     assert "A second account with root's uid 0" in found
     severities = [f.severity for f in result.findings]
@@ -57,22 +54,6 @@ def test_compromise_is_flagged_and_ranked(tmp_path: Path) -> None:
     assert [e.path for e in shell.evidence] == ["/var/www/shop/images/thumb_cache.php"]
     passwd = next(f for f in result.findings if f.check == "quick.accounts")
     assert passwd.evidence[0].path == "/etc/passwd" and passwd.evidence[0].line == 5
-
-
-def test_back_dated_web_script(tmp_path: Path) -> None:
-    """mtime set back to a whole second long before birth is flagged (where birth time exists)."""
-    clean_server(tmp_path)
-    script = write(tmp_path, "/var/www/shop/lib/cfg.php", "<?php\n")
-    os.utime(script, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
-    source = RootSource(str(tmp_path))
-    btime = source.fs.lstat("/var/www/shop/lib/cfg.php").btime_ns
-    source.close()
-    result = run(tmp_path)
-    stomped = [f for f in result.findings if f.check == "quick.timestomp"]
-    if btime in (None, 0) or btime % 1_000_000_000 == 0:
-        assert stomped == []  # no birth time here: the check must stay silent, not guess
-    else:
-        assert stomped and stomped[0].evidence[0].path == "/var/www/shop/lib/cfg.php"
 
 
 def test_empty_password(tmp_path: Path) -> None:
