@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from breachkit import live, timeline
+from breachkit import detect, live, timeline
 from breachkit.analyze import quick
 from breachkit.case import Case, open_or_init
 from breachkit.errors import SourceError
@@ -62,6 +62,10 @@ def _timeline(ctx: TriageContext) -> Iterable[Finding]:
     return timeline.triage_findings(ctx.case, ctx.bundle)
 
 
+def _detect(ctx: TriageContext) -> Iterable[Finding]:
+    return detect.triage_findings(ctx.case, ctx.bundle, ctx.root)
+
+
 def _live(ctx: TriageContext) -> Iterable[Finding]:
     return live.triage_findings(ctx.case, ctx.bundle)
 
@@ -71,6 +75,7 @@ def _live(ctx: TriageContext) -> Iterable[Finding]:
 ANALYSES: tuple[tuple[str, Analysis], ...] = (
     ("quick checks", _quick),
     ("file timeline", _timeline),
+    ("detection (rules, persistence)", _detect),
     ("live-state checks", _live),
 )
 
@@ -156,7 +161,7 @@ def run(
         incoming.parent.rmdir()  # only when no other collection is in flight
     bundle_dir = Path(stored.stored_at)  # where the evidence store keeps it
 
-    findings, runs = _analyse(case, bundle_dir, root, progress)
+    findings, runs = _analyse(case, bundle_dir, root, [case_in_root] if case_in_root else [], progress)
     kinds = _warning_kinds(bundle_dir)
     report = _write_results(case, host, root, bundle_dir, collection, findings, runs, kinds)
     case.journal.append(
@@ -178,13 +183,13 @@ def run(
 
 
 def _analyse(
-    case: Case, bundle_dir: Path, root: str, progress: Progress | None
+    case: Case, bundle_dir: Path, root: str, exclude: list[str], progress: Progress | None
 ) -> tuple[tuple[Finding, ...], tuple[AnalysisRun, ...]]:
     """Run every analysis; one that fails is reported, never fatal to the others."""
     found: list[Finding] = []
     runs: list[AnalysisRun] = []
     bundle = BundleSource(bundle_dir)
-    examined = RootSource(root)
+    examined = RootSource(root, exclude=exclude)
     try:
         ctx = TriageContext(case, bundle, examined)
         for name, analysis in ANALYSES:

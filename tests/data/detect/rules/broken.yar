@@ -1,0 +1,3 @@
+rule totally_broken {
+    condition:
+        this is not yara
