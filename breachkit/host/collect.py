@@ -22,7 +22,7 @@ from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequenc
 from .bundle import BundleWriter, HashingWriter, dumps
 from .records import FileStat, WarningRecord
 from .rootfs import RootFS, join_host_path, warning_for
-from .targets import TARGETS, Target, expand
+from .targets import TARGETS, MiB, Target, expand
 from .toolinfo import examiner_name, tool_info
 
 #: File system types a live walk enters: disks and memory-backed scratch space.
@@ -333,6 +333,8 @@ def _copy_targets(
     files = 0
     total = 0
     for target in targets:
+        spent = 0
+        over: List[int] = []  # sizes of the files the budget left out
         for path in expand(fs, target.pattern):
             try:
                 top = fs.lstat(path)
@@ -359,11 +361,25 @@ def _copy_targets(
                     if entry.type != "d":  # never opened, but never passed over in silence
                         warn(WarningRecord(entry.path, "not-regular", _NOT_COPIED[entry.type]))
                     continue
+                if target.budget and entry.type == "f" and spent + min(entry.size, target.cap) > target.budget:
+                    over.append(entry.size)
+                    continue
                 record = _copy_one(fs, bundle, entry, target.cap, warn)
                 if record is not None:
                     copied_log.write_line(record)
                     files += 1
-                    total += int(record.get("copied", 0))  # type: ignore[call-overload]
+                    copied = int(record.get("copied", 0))  # type: ignore[call-overload]
+                    spent += copied
+                    total += copied
+        if over:
+            warn(
+                WarningRecord(
+                    target.pattern,
+                    "budget",
+                    "%d files (%d bytes) not copied: the %d MiB budget for %s is spent; their metadata is in "
+                    "walk.jsonl" % (len(over), sum(over), target.budget // MiB, target.pattern),
+                )
+            )
     bundle.close("copied.jsonl")
     return files, total
 

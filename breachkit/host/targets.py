@@ -19,13 +19,18 @@ MiB = 1024 * 1024
 class Target(NamedTuple):
     pattern: str
     recursive: bool
+    #: Bytes copied of one file at most (the rest is left, and a warning says so).
     cap: int
     why: str
+    #: Bytes copied for the whole target at most; 0 for no limit. World-writable
+    #: folders can hold anything (build trees, downloads, other bundles): their
+    #: metadata is always in the walk, their content only up to this budget.
+    budget: int = 0
 
 
 TARGETS = (
     Target("/etc", True, 16 * MiB, "system configuration: accounts, PAM, sshd, cron, web servers, startup"),
-    Target("/var/log", True, 512 * MiB, "system, auth, web and package logs, rotated ones included"),
+    Target("/var/log", True, 512 * MiB, "system, auth, web and package logs, rotated ones included", 4096 * MiB),
     Target("/var/spool/cron", True, 4 * MiB, "per-user crontabs"),
     Target("/var/spool/at", True, 4 * MiB, "at jobs"),
     Target("/var/spool/anacron", True, 1 * MiB, "anacron time stamps"),
@@ -49,9 +54,9 @@ TARGETS = (
     Target("/var/lib/dpkg/info/*.conffiles", False, 1 * MiB, "package configuration files"),
     Target("/var/lib/rpm/rpmdb.sqlite", False, 512 * MiB, "installed RPM packages and their checksums"),
     Target("/var/lib/rpm/Packages", False, 512 * MiB, "installed RPM packages (Berkeley DB)"),
-    Target("/tmp", True, 32 * MiB, "world-writable: attackers drop tools here"),
-    Target("/var/tmp", True, 32 * MiB, "world-writable and survives reboots: attackers drop tools here"),
-    Target("/dev/shm", True, 32 * MiB, "memory-backed and world-writable: attackers hide tools here"),
+    Target("/tmp", True, 32 * MiB, "world-writable: attackers drop tools here", 256 * MiB),
+    Target("/var/tmp", True, 32 * MiB, "world-writable and survives reboots: attackers drop tools here", 256 * MiB),
+    Target("/dev/shm", True, 32 * MiB, "memory-backed and world-writable: attackers hide tools here", 256 * MiB),
     # Live state the kernel exposes as files; only present on a live root. Processes,
     # sockets and modules are parsed into live/*.jsonl by the live step instead.
     Target("/proc/mounts", False, 4 * MiB, "mounted file systems at collection time"),

@@ -17,6 +17,7 @@ import pytest
 from breachkit.host.collect import CollectResult, collect
 from breachkit.host.records import FileStat, WarningRecord
 from breachkit.host.rootfs import RootFS
+from breachkit.host.targets import Target
 from tests.hostile import build_hostile_root, delete_when, snapshot, snapshot_diff
 
 REPO = Path(__file__).resolve().parents[2]
@@ -240,3 +241,19 @@ def test_cli_error_with_a_hostile_path_is_escaped(tmp_path: Path) -> None:
     assert b"\\x1b[31mred" in done.stderr and b"\\n" in done.stderr
     _no_controls(done.stdout)
     _no_controls(done.stderr)
+
+
+def test_a_spent_budget_is_reported_not_silent(tmp_path: Path) -> None:
+    """World-writable folders are copied up to their budget; the rest is named in one warning."""
+    root = tmp_path / "root"
+    (root / "tmp").mkdir(parents=True)
+    for index in range(5):
+        (root / "tmp" / f"blob{index}").write_bytes(b"x" * 1000)
+    targets = (Target("/tmp", True, 10_000, "test", 2_500),)
+    result = collect(str(root), str(tmp_path / "bundle"), targets=targets)
+    assert result.files_copied == 2
+    warnings = [json.loads(line) for line in (tmp_path / "bundle/warnings.jsonl").read_text().splitlines()]
+    (budget,) = [w for w in warnings if w["kind"] == "budget"]
+    assert budget["path"] == "/tmp" and budget["detail"].startswith("3 files (3000 bytes) not copied")
+    walked = (tmp_path / "bundle/walk.jsonl").read_text()
+    assert all(f'"/tmp/blob{index}"' in walked for index in range(5))
