@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from breachkit import detect, live, timeline
+from breachkit import detect, integrity, live, timeline
 from breachkit.analyze import quick
 from breachkit.case import Case, open_or_init
 from breachkit.errors import SourceError
@@ -62,6 +62,11 @@ def _timeline(ctx: TriageContext) -> Iterable[Finding]:
     return timeline.triage_findings(ctx.case, ctx.bundle)
 
 
+def _packages(ctx: TriageContext) -> Iterable[Finding]:
+    # The examined root, not the bundle: verifying needs the installed files themselves.
+    return integrity.triage_findings(ctx.case, ctx.root)
+
+
 def _detect(ctx: TriageContext) -> Iterable[Finding]:
     return detect.triage_findings(ctx.case, ctx.bundle, ctx.root)
 
@@ -75,6 +80,7 @@ def _live(ctx: TriageContext) -> Iterable[Finding]:
 ANALYSES: tuple[tuple[str, Analysis], ...] = (
     ("quick checks", _quick),
     ("file timeline", _timeline),
+    ("package verification", _packages),
     ("detection (rules, persistence)", _detect),
     ("live-state checks", _live),
 )

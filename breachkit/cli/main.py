@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "breachkit.cli.collect",
     "breachkit.cli.live",
     "breachkit.cli.timeline",
+    "breachkit.cli.packages",
+    "breachkit.cli.baseline",
     "breachkit.cli.scan",
     "breachkit.cli.allowlist",
     "breachkit.cli.build_collector",

@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     collect_parser = sub.add_parser("collect", help="collect an evidence bundle")
     add_collect_arguments(collect_parser)
     collect_parser.set_defaults(func=run_collect)
+    from .baseline_cli import add_baseline_parsers  # its own module: the baseline commands
+
+    add_baseline_parsers(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Tests of the host-half integrity baseline."""

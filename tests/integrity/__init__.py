@@ -1,0 +1,1 @@
+"""Tests of package verification, trusted .deb archives, the rpm reader and the integrity commands."""
