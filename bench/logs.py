@@ -15,7 +15,10 @@ Each tool runs ``--repeat`` times after a warm-up (page cache warm for both);
 the best wall time, the lines per second and the peak RSS are printed as JSON
 with the machine and date.
 
-    python3 bench/logs.py [--size-mb 256] [--repeat 1] [--keep DIR]
+    python3 bench/logs.py [--size-mb 256] [--repeat 1] [--auth-mb 0] [--keep DIR]
+
+With ``--auth-mb N`` it also times an N MB auth.log through breachkit's
+line-by-line path (GoAccess does not read auth logs: lines per second only).
 """
 
 from __future__ import annotations
@@ -110,6 +113,41 @@ def generate(path: Path, size_mb: int, seed: int = 6) -> int:
     return lines
 
 
+def generate_auth(path: Path, size_mb: int, seed: int = 6) -> int:
+    """About ``size_mb`` MB of a Debian 12 auth.log (sshd noise, cron sessions, logins, sudo)."""
+    rng = random.Random(seed)
+    target = size_mb * 1024 * 1024
+    written = lines = 0
+    second = 1795300000
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="ascii") as out:
+        while written < target:
+            batch = []
+            for _ in range(10000):
+                second += rng.randrange(1, 4)
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{rng.randrange(10**6):06d}+00:00"
+                pid = rng.randrange(1000, 99999)
+                ip = f"203.0.113.{rng.randrange(1, 255)}"
+                user = rng.choice(("root", "admin", "oracle", "git", "test", "ubuntu"))
+                batch.append(
+                    rng.choice(
+                        (
+                            f"{stamp} web01 sshd[{pid}]: Failed password for invalid user {user} from {ip} port {rng.randrange(1024, 65535)} ssh2",
+                            f"{stamp} web01 sshd[{pid}]: Invalid user {user} from {ip} port {rng.randrange(1024, 65535)}",
+                            f"{stamp} web01 CRON[{pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+                            f"{stamp} web01 sshd[{pid}]: Accepted publickey for anna from 192.0.2.10 port 50000 ssh2: ED25519 SHA256:x",
+                            f"{stamp} web01 sudo:     anna : TTY=pts/0 ; PWD=/home/anna ; USER=root ; COMMAND=/usr/bin/apt update",
+                        )
+                    )
+                    + "\n"
+                )
+            text = "".join(batch)
+            out.write(text)
+            written += len(text)
+            lines += len(batch)
+    return lines
+
+
 def timed(cmd: list[str]) -> tuple[float, str]:
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -142,6 +180,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=256, help="size of the generated access log (default 256)")
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per tool after a warm-up (default 1)")
+    parser.add_argument(
+        "--auth-mb", type=int, default=0, help="also time an auth.log of this size (no anchor; default 0: skip)"
+    )
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one, removed)")
     args = parser.parse_args()
     goaccess = ensure_goaccess()
@@ -206,6 +247,22 @@ def main() -> int:
             },
             "speedup": round(best_theirs / best_ours, 2),
         }
+        if args.auth_mb:
+            auth_root = work / "auth-root"
+            auth_lines = generate_auth(auth_root / "var/log/auth.log", args.auth_mb)
+            elapsed, output = timed(
+                [
+                    sys.executable,
+                    "-c",
+                    BREACHKIT.format(repo=str(REPO), root=str(auth_root), case=str(work / "case-auth")),
+                ]
+            )
+            result["auth_log"] = {
+                "bytes": (auth_root / "var/log/auth.log").stat().st_size,
+                "lines": auth_lines,
+                "breachkit_seconds": round(elapsed, 2),
+                "lines_per_s": round(auth_lines / elapsed),
+            }
         print(json.dumps(result, indent=1))
     finally:
         if args.keep is None:

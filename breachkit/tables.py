@@ -98,6 +98,8 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
+        if value.isascii():  # the common case, and the cheapest check
+            return value
         # Lone surrogates (undecodable bytes in names) cannot go through UTF-8:
         # keep them visible as \xNN rather than failing the batch.
         return value.encode("utf-8", "backslashreplace").decode("utf-8") if _has_surrogate(value) else value

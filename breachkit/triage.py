@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from breachkit import detect, integrity, live, timeline
+from breachkit import detect, integrity, live, logs, timeline
 from breachkit.analyze import quick
 from breachkit.case import Case, open_or_init
 from breachkit.errors import SourceError
@@ -67,6 +67,10 @@ def _packages(ctx: TriageContext) -> Iterable[Finding]:
     return integrity.triage_findings(ctx.case, ctx.root)
 
 
+def _logs(ctx: TriageContext) -> Iterable[Finding]:
+    return logs.triage_findings(ctx.case, ctx.bundle)
+
+
 def _detect(ctx: TriageContext) -> Iterable[Finding]:
     return detect.triage_findings(ctx.case, ctx.bundle, ctx.root)
 
@@ -81,6 +85,7 @@ ANALYSES: tuple[tuple[str, Analysis], ...] = (
     ("quick checks", _quick),
     ("file timeline", _timeline),
     ("package verification", _packages),
+    ("logs", _logs),
     ("detection (rules, persistence)", _detect),
     ("live-state checks", _live),
 )

@@ -1,0 +1,1 @@
+"""Linux system logs: auth.log/secure, syslog/messages/kern.log, wtmp/btmp/utmp."""

@@ -1,0 +1,1 @@
+"""Web server evidence: access logs (Apache, nginx) and the configuration that names them."""
