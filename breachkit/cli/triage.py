@@ -14,6 +14,7 @@ from breachkit.render import console as make_console
 from breachkit.render import print_finding, safe
 
 MAX_SHOWN = 12
+MAX_INFO = 3
 
 
 def register(sub: Any) -> None:
@@ -79,9 +80,16 @@ def print_summary(out: Console, result: triage.TriageResult) -> None:
         )
     for index, finding in enumerate(shown, 1):
         print_finding(out, finding, index)
-    for finding in info:
+    hidden = len([f for f in result.findings if f.severity > 0]) - len(shown)
+    if hidden > 0:
+        out.print(f"    … {hidden} more findings in the JSON results")
+    if info:
         out.print()
-        print_finding(out, finding, len(shown) + 1, max_evidence=8)
+        out.print("[dim]For orientation:[/]")
+    for number, finding in enumerate(info[:MAX_INFO], len(shown) + 1):
+        print_finding(out, finding, number, max_evidence=8)  # the heat map is 8 lines
+    if len(info) > MAX_INFO:
+        out.print(f"    … {len(info) - MAX_INFO} more notes in the JSON results")
     out.print()
     out.rule("where the full results are")
     case_path = result.case.root
