@@ -34,6 +34,7 @@ from breachkit.errors import SourceError
 from breachkit.findings import Finding, ranked
 from breachkit.host.collect import CollectResult, collect
 from breachkit.host.rootfs import RootFS
+from breachkit.indicators import write_case_indicators
 from breachkit.sources.bundle import BundleSource
 from breachkit.sources.root import RootSource
 
@@ -175,6 +176,7 @@ def run(
     findings, runs = _analyse(case, bundle_dir, root, [case_in_root] if case_in_root else [], progress)
     kinds = _warning_kinds(bundle_dir)
     report = _write_results(case, host, root, bundle_dir, collection, findings, runs, kinds)
+    indicators_path, _ = write_case_indicators(case)
     case.journal.append(
         "triage",
         {
@@ -188,7 +190,7 @@ def run(
             "by_severity": _by_severity(findings),
             "analyses": [{"name": r.name, "ok": r.ok, "findings": r.findings, "error": r.error} for r in runs],
         },
-        outputs=[report, case.root / "db" / "findings.jsonl"],
+        outputs=[report, case.root / "db" / "findings.jsonl", indicators_path],
     )
     return TriageResult(case, host, root, bundle_dir, collection, findings, runs, kinds, report)
 

@@ -23,6 +23,9 @@ COMMAND_MODULES = (
     "breachkit.cli.baseline",
     "breachkit.cli.scan",
     "breachkit.cli.allowlist",
+    "breachkit.cli.indicators",
+    "breachkit.cli.hunt",
+    "breachkit.cli.playbook",
     "breachkit.cli.build_collector",
     "breachkit.cli.demo",
 )

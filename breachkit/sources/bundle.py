@@ -7,6 +7,7 @@ bundle is treated as hostile as the host it came from.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from breachkit.errors import SourceError
 from breachkit.host.collect import bundle_path_for
 from breachkit.host.records import FileStat, WarningRecord
-from breachkit.host.rootfs import RootFS
+from breachkit.host.rootfs import MAX_SYMLINK_HOPS, RootFS, split_host_path
 
 
 class BundleSource:
@@ -30,6 +31,7 @@ class BundleSource:
         self.label = f"bundle {self.path} (host {host})"
         #: Lines of walk.jsonl / warnings.jsonl that did not parse: (file, line number).
         self.bad_lines: list[tuple[str, int]] = []
+        self._links: dict[str, str] | None = None
 
     def walk(self) -> Iterator[FileStat | WarningRecord]:
         """The recorded walk, then the recorded warnings; a malformed line becomes a warning too."""
@@ -67,6 +69,7 @@ class BundleSource:
                 yield number, data if isinstance(data, dict) else None
 
     def read_bytes(self, path: str, limit: int) -> tuple[bytes, bool]:
+        path = self.resolve(path)
         rel = bundle_path_for(path)
         if rel.startswith("longpaths/"):
             with RootFS(str(self.path)) as whole:
@@ -74,7 +77,65 @@ class BundleSource:
         return self.fs.read_bytes(path, limit)
 
     def listdir(self, path: str) -> list[str]:
-        return self.fs.listdir(path)
+        """Names in a directory: the copied files and the symlinks the collector recorded there."""
+        path = self.resolve(path)
+        prefix = path.rstrip("/") + "/"
+        linked = {p[len(prefix) :] for p in self._symlinks() if p.startswith(prefix) and "/" not in p[len(prefix) :]}
+        try:
+            names = set(self.fs.listdir(path))
+        except FileNotFoundError:
+            if not linked:
+                raise
+            names = set()
+        return sorted(names | linked)
+
+    def resolve(self, path: str) -> str:
+        """``path`` with the host's symlinks followed, inside the host's root.
+
+        The collector records symlinks (``copied.jsonl``) instead of recreating
+        them, so a bundle never holds a link; this follows them as the host
+        would — ``/etc/apache2/sites-enabled/shop.conf`` to
+        ``../sites-available/shop.conf`` — with ``..`` and absolute targets
+        kept inside the root and loops stopped.
+        """
+        links = self._symlinks()
+        if not links:
+            return path
+        todo = list(reversed(split_host_path(path)))
+        resolved: list[str] = []
+        hops = 0
+        while todo:
+            part = todo.pop()
+            if part == "..":
+                if resolved:
+                    resolved.pop()
+                continue
+            target = links.get("/" + "/".join([*resolved, part]))
+            if target is None:
+                resolved.append(part)
+                continue
+            hops += 1
+            if hops > MAX_SYMLINK_HOPS:
+                raise OSError(errno.ELOOP, "too many levels of symbolic links", path)
+            if target.startswith("/"):
+                resolved = []
+            todo.extend(reversed(split_host_path(target)))
+        return "/" + "/".join(resolved)
+
+    def _symlinks(self) -> dict[str, str]:
+        """Host path -> target of every symlink the collector copied (read once)."""
+        if self._links is None:
+            self._links = {}
+            for _, data in self.records("copied.jsonl"):
+                stat = data.get("stat") if data is not None else None
+                if isinstance(stat, dict) and stat.get("type") == "l":
+                    try:
+                        entry = FileStat.from_json(stat)
+                    except ValueError:
+                        continue
+                    if entry.target is not None:
+                        self._links[entry.path] = entry.target
+        return self._links
 
     def close(self) -> None:
         self.fs.close()

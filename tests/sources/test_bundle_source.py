@@ -58,3 +58,23 @@ def test_not_a_bundle(tmp_path: Path) -> None:
         open_source(bundle=str(tmp_path))
     with pytest.raises(SourceError, match="exactly one"):
         open_source()
+
+
+def test_symlinks_the_collector_recorded_are_followed_inside_the_root(tmp_path: Path) -> None:
+    """Apache's sites-enabled holds only links: a bundle must still show the enabled sites."""
+    host = tmp_path / "host"
+    clean_server(host)
+    write(host, "/etc/apache2/sites-available/shop.conf", "<VirtualHost *:80>\nDocumentRoot /var/www/shop\n")
+    (host / "etc/apache2/sites-enabled").mkdir(parents=True)
+    (host / "etc/apache2/sites-enabled/shop.conf").symlink_to("../sites-available/shop.conf")
+    (host / "etc/apache2/sites-enabled/escape.conf").symlink_to("/../../../../etc/hostname")
+    (host / "etc/apache2/sites-enabled/loop.conf").symlink_to("loop.conf")
+    collect(str(host), str(tmp_path / "bundle"))
+    source = BundleSource(tmp_path / "bundle")
+    assert source.listdir("/etc/apache2/sites-enabled") == ["escape.conf", "loop.conf", "shop.conf"]
+    data, _ = source.read_bytes("/etc/apache2/sites-enabled/shop.conf", 1000)
+    assert b"DocumentRoot /var/www/shop" in data
+    assert source.read_bytes("/etc/apache2/sites-enabled/escape.conf", 100)[0] == b"web01\n"  # the host's, not ours
+    with pytest.raises(OSError):
+        source.read_bytes("/etc/apache2/sites-enabled/loop.conf", 100)
+    source.close()
