@@ -23,11 +23,11 @@ import socket
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from breachkit import detect, integrity, live, logs, timeline
+from breachkit import correlate, detect, integrity, live, logs, timeline
 from breachkit.analyze import quick
 from breachkit.case import Case, open_or_init
 from breachkit.errors import SourceError
@@ -50,6 +50,8 @@ class TriageContext:
     #: The examined root, read-only; analyses that need more than the bundle holds
     #: (file contents outside the collected set) read it through this.
     root: RootSource
+    #: Findings of the analyses that ran before this one (correlation builds on them).
+    earlier: list[Finding] = field(default_factory=list)
 
 
 Analysis = Callable[[TriageContext], Iterable[Finding]]
@@ -80,6 +82,10 @@ def _live(ctx: TriageContext) -> Iterable[Finding]:
     return live.triage_findings(ctx.case, ctx.bundle)
 
 
+def _correlate(ctx: TriageContext) -> Iterable[Finding]:
+    return correlate.triage_findings(ctx.case, list(ctx.earlier), source=ctx.root)
+
+
 #: The analyses triage runs, in order: (name, function). A static list: adding an
 #: analysis is one line here.
 ANALYSES: tuple[tuple[str, Analysis], ...] = (
@@ -89,6 +95,8 @@ ANALYSES: tuple[tuple[str, Analysis], ...] = (
     ("logs", _logs),
     ("detection (rules, persistence)", _detect),
     ("live-state checks", _live),
+    # Last: it ties together what the others found.
+    ("correlation (attack story)", _correlate),
 )
 
 
@@ -177,6 +185,7 @@ def run(
     kinds = _warning_kinds(bundle_dir)
     report = _write_results(case, host, root, bundle_dir, collection, findings, runs, kinds)
     indicators_path, _ = write_case_indicators(case)
+    correlation = case.root / "report" / correlate.REPORT_NAME
     case.journal.append(
         "triage",
         {
@@ -190,7 +199,7 @@ def run(
             "by_severity": _by_severity(findings),
             "analyses": [{"name": r.name, "ok": r.ok, "findings": r.findings, "error": r.error} for r in runs],
         },
-        outputs=[report, case.root / "db" / "findings.jsonl", indicators_path],
+        outputs=[p for p in (report, case.root / "db" / "findings.jsonl", indicators_path, correlation) if p.exists()],
     )
     return TriageResult(case, host, root, bundle_dir, collection, findings, runs, kinds, report)
 
@@ -204,7 +213,7 @@ def _analyse(
     bundle = BundleSource(bundle_dir)
     examined = RootSource(root, exclude=exclude)
     try:
-        ctx = TriageContext(case, bundle, examined)
+        ctx = TriageContext(case, bundle, examined, found)
         for name, analysis in ANALYSES:
             if progress:
                 progress(f"running the {name}")

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "breachkit.cli.collect",
     "breachkit.cli.live",
     "breachkit.cli.timeline",
+    "breachkit.cli.correlate",
     "breachkit.cli.logs",
     "breachkit.cli.packages",
     "breachkit.cli.baseline",

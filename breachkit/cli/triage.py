@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from breachkit import triage
+from breachkit.cli.correlate import print_story
 from breachkit.render import console as make_console
 from breachkit.render import print_finding, safe
 
@@ -91,6 +92,7 @@ def print_summary(out: Console, result: triage.TriageResult) -> None:
     if len(info) > MAX_INFO:
         out.print(f"    … {len(info) - MAX_INFO} more notes in the JSON results")
     out.print()
+    print_story(result.case.root)
     out.rule("where the full results are")
     case_path = result.case.root
     out.print(f"case folder:  {safe(case_path)}")
