@@ -21,12 +21,11 @@ Debian 12 and newer) carry both year and zone and need neither.
 from __future__ import annotations
 
 import calendar
-import io
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
+from breachkit import hostzone
 from breachkit.artifacts.rotated import Problems
 from breachkit.host.rootfs import RootFS
 from breachkit.sources.base import Source
@@ -41,29 +40,14 @@ _ZONEINFO = "zoneinfo/"
 
 
 def host_zone(source: Source, problems: Problems) -> tzinfo:
-    """The examined host's local time zone (UTC, with a problem record, when unknown)."""
-    try:
-        data, _ = source.read_bytes("/etc/timezone", 4096)
-        name = data.decode("ascii", "replace").strip()
-        if name:
-            return zoneinfo.ZoneInfo(name)
-    except (OSError, ValueError, zoneinfo.ZoneInfoNotFoundError):
-        pass
-    fs: Any = getattr(source, "fs", None)
-    if isinstance(fs, RootFS):
-        try:
-            target = fs.readlink("/etc/localtime")
-            if _ZONEINFO in target:
-                return zoneinfo.ZoneInfo(target.split(_ZONEINFO, 1)[1])
-        except (OSError, ValueError, zoneinfo.ZoneInfoNotFoundError):
-            pass
-    try:
-        data, _ = source.read_bytes("/etc/localtime", 1024 * 1024)
-        return zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key="host /etc/localtime")
-    except (OSError, ValueError):
-        pass
-    problems.add("/etc/localtime", "unknown-timezone", "no /etc/timezone or /etc/localtime: local times read as UTC")
-    return timezone.utc
+    """The examined host's local time zone (see :mod:`breachkit.hostzone`); UTC, with a problem record, when unknown."""
+    found = hostzone.host_zone(source)
+    if found.name == "UTC" and found.how.startswith("no usable zone"):
+        problems.add(
+            "/etc/localtime", "unknown-timezone", "no /etc/timezone or /etc/localtime: local times read as UTC"
+        )
+        return timezone.utc
+    return found.zone
 
 
 @dataclass(frozen=True, slots=True)

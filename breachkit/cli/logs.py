@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from breachkit import tables
 from breachkit.errors import UsageError
+from breachkit.findings import ranked
 from breachkit.logs import Window, analyze
 from breachkit.logs.run import LogsResult
+from breachkit.logs.sigma import RuleSet, SigmaResult, load_rules, run_sigma
 from breachkit.render import console, print_finding, safe
 from breachkit.sources import open_source
 
@@ -47,6 +50,14 @@ def register(sub: Any) -> None:
         help="seconds to add to the host's clock to get the true time (host ran 90 s slow: 90)",
     )
     parser.add_argument("--case", type=Path, help="case folder: write events to its tables and journal the run")
+    parser.add_argument(
+        "--sigma",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also run the Sigma rules (.yml) in DIR or file DIR over the parsed logs (repeatable); "
+        "rules that cannot be evaluated are listed with the reason",
+    )
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     parser.set_defaults(func=run)
 
@@ -66,6 +77,8 @@ def parse_time(text: str | None) -> int | None:
 
 def run(args: argparse.Namespace) -> int:
     window = Window(parse_time(args.start), parse_time(args.end))
+    rules = load_rules(args.sigma) if args.sigma else None
+    sigma: SigmaResult | None = None
     source = open_source(root=args.root, bundle=args.bundle)
     try:
         if args.case is not None:
@@ -75,11 +88,14 @@ def run(args: argparse.Namespace) -> int:
             con = tables.connect(case.root)
             try:
                 result = analyze(source, window=window, clock_offset_s=args.clock_offset, con=con)
+                sigma = _run_sigma(con, result, rules)
             finally:
                 con.close()
             report = case.report_dir / "logs.json"
             report.parent.mkdir(parents=True, exist_ok=True)
-            report.write_text(json.dumps(to_json(result, source.label), indent=1, ensure_ascii=True), encoding="ascii")
+            report.write_text(
+                json.dumps(to_json(result, source.label, sigma), indent=1, ensure_ascii=True), encoding="ascii"
+            )
             case.journal.append(
                 "logs",
                 {
@@ -91,22 +107,52 @@ def run(args: argparse.Namespace) -> int:
                     "files": len(result.files),
                     "problems": result.problems.total,
                     "findings": len(result.findings),
+                    **_sigma_journal(args.sigma, sigma),
                 },
                 outputs=[report],
             )
+        elif rules is not None:
+            # Sigma reads the tables after the analysis: keep them in a scratch database until then.
+            with tempfile.TemporaryDirectory(prefix="breachkit-logs-") as scratch:
+                con = tables.connect(Path(scratch))
+                try:
+                    result = analyze(source, window=window, clock_offset_s=args.clock_offset, con=con)
+                    sigma = _run_sigma(con, result, rules)
+                finally:
+                    con.close()
         else:
             result = analyze(source, window=window, clock_offset_s=args.clock_offset)
     finally:
         source.close()
     if args.format == "json":
-        json.dump(to_json(result, source.label), sys.stdout, indent=1, ensure_ascii=True)
+        json.dump(to_json(result, source.label, sigma), sys.stdout, indent=1, ensure_ascii=True)
         sys.stdout.write("\n")
         return 0
-    print_result(result, source.label)
+    print_result(result, source.label, sigma)
     return 0
 
 
-def to_json(result: LogsResult, label: str) -> dict[str, Any]:
+def _run_sigma(con: Any, result: LogsResult, rules: RuleSet | None) -> SigmaResult | None:
+    """Run the Sigma rules and rank their findings with the built-in detections."""
+    if rules is None:
+        return None
+    sigma = run_sigma(con, rules)
+    result.findings = ranked(result.findings + sigma.findings)
+    return sigma
+
+
+def _sigma_journal(folders: list[str], sigma: SigmaResult | None) -> dict[str, Any]:
+    if sigma is None:
+        return {}
+    return {
+        "sigma_rules": folders,
+        "sigma_evaluated": len(sigma.evaluated),
+        "sigma_not_evaluated": len(sigma.not_evaluated),
+        "sigma_findings": len(sigma.findings),
+    }
+
+
+def to_json(result: LogsResult, label: str, sigma: SigmaResult | None = None) -> dict[str, Any]:
     return {
         "source": label,
         "events": result.events,
@@ -125,10 +171,11 @@ def to_json(result: LogsResult, label: str) -> dict[str, Any]:
             for v in result.web.vhosts
         ],
         "findings": [finding.to_json() for finding in result.findings],
+        **({"sigma": sigma.to_json()} if sigma is not None else {}),
     }
 
 
-def print_result(result: LogsResult, label: str) -> None:
+def print_result(result: LogsResult, label: str, sigma: SigmaResult | None = None) -> None:
     out = console()
     out.rule(f"breachkit logs: {safe(label)}")
     counts = ", ".join(f"{n} {name}" for name, n in sorted(result.by_source.items())) or "none"
@@ -143,6 +190,16 @@ def print_result(result: LogsResult, label: str) -> None:
         shown.add((vhost.name, vhost.document_root))
         logs = ", ".join(spec.path for spec in vhost.access_logs)
         out.print(f"site:     {safe(vhost.name)} -> {safe(vhost.document_root or '?')}  [dim]{safe(logs)}[/]")
+    if sigma is not None:
+        fired = sum(1 for rule in sigma.evaluated if rule.matches)
+        out.print(
+            f"sigma:    {len(sigma.evaluated)} rules evaluated, {fired} matched, "
+            f"{len(sigma.not_evaluated)} not evaluated"
+        )
+        for problem in sigma.not_evaluated[:MAX_SHOWN]:
+            out.print(f"          [dim]{safe(problem.path)}: {safe(problem.kind)}: {safe(problem.detail)}[/]")
+        if len(sigma.not_evaluated) > MAX_SHOWN:
+            out.print(f"          … {len(sigma.not_evaluated) - MAX_SHOWN} more in --format json")
     out.print()
     if not result.findings:
         out.print("[green]No log detection fired.[/] An intruder with root can edit logs: absence is not proof.")

@@ -49,10 +49,10 @@ from breachkit.correlate.pivot import pivot_addresses, service_changes
 from breachkit.correlate.story import tell
 from breachkit.errors import BreachkitError
 from breachkit.findings import Evidence, Finding, Severity
+from breachkit.hostzone import HostZone, host_zone
 from breachkit.logs.webload import WEB_COLUMNS
 from breachkit.sources.base import Source
 from breachkit.sources.bundle import BundleSource
-from breachkit.timeline.hostzone import HostZone, host_zone
 from breachkit.timeline.window import format_ns
 
 #: Margin around the linked activity for the web server account pivot.

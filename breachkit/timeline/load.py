@@ -17,13 +17,13 @@ from typing import Any
 from breachkit import tables
 from breachkit.errors import SourceError, UsageError
 from breachkit.host.records import WarningRecord
+from breachkit.hostzone import HostZone, host_zone
 from breachkit.sources.base import Source
 from breachkit.sources.bundle import BundleSource
 from breachkit.sources.root import RootSource
 from breachkit.timeline.accounts import Accounts
 from breachkit.timeline.build import LoadResult, load_entries, load_walk_jsonl, store_warnings
 from breachkit.timeline.caps import CapabilityReader
-from breachkit.timeline.hostzone import HostZone, host_zone
 from breachkit.timeline.uac import BodyfileSource, UacSource, is_uac
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from breachkit.hostzone import host_zone
 from breachkit.sources.root import RootSource
-from breachkit.timeline.hostzone import host_zone
 
 ZONEINFO = Path("/usr/share/zoneinfo/Europe/Berlin")
 
