@@ -17,7 +17,8 @@ from typing import Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from breachkit.host import baseline_cli
-from breachkit.render import console
+from breachkit.host.textsafe import printable
+from breachkit.render import console, safe
 
 
 class RichProgress:
@@ -83,7 +84,7 @@ def run_create(args: argparse.Namespace) -> int:
             from breachkit.integrity.signing import sign_database
 
             outputs.append(sign_database(summary.db, summary.db_sha256, args.sign_key))
-            print(f"signature:       {outputs[-1]}")
+            print(f"signature:       {printable(str(outputs[-1]))}")
         _journal(
             args,
             "baseline.create",
@@ -109,9 +110,9 @@ def run_check(args: argparse.Namespace) -> int:
             db = Database(args.db)
             message = verify_database(args.db, db.sha256, args.verify_key)
         except (BaselineError, SignatureError) as exc:
-            print(f"breachkit: baseline: REFUSED: {exc}", file=sys.stderr)
+            print(f"breachkit: baseline: REFUSED: {printable(str(exc))}", file=sys.stderr)
             return baseline_cli.EXIT_SIGNATURE
-        console(stderr=True).print(f"[green]{message}[/]")
+        console(stderr=True).print(f"[green]{safe(message)}[/]")
         args.verify_key = None  # checked here, with cryptography; the host code need not repeat it
     try:
         status = baseline_cli.run_check(args)

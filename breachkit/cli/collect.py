@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from breachkit.host.cli import add_collect_arguments, run_collect
+from breachkit.host.textsafe import printable
 
 
 def register(sub: Any) -> None:
@@ -33,5 +34,5 @@ def run(args: argparse.Namespace) -> int:
 
         case = open_or_init(args.case, examiner=args.examiner)
         stored = case.add_bundle(Path(args.out))
-        print(f"stored in case: {stored.stored_at}")
+        print(f"stored in case: {printable(str(stored.stored_at))}")
     return status

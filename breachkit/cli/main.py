@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from breachkit import __version__
 from breachkit.errors import BreachkitError
+from breachkit.host.textsafe import printable
 
 #: Sub-command modules, in the order ``--help`` lists them. A static list, not
 #: discovery: adding a command is one line here and one module.
@@ -57,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(func(args) or 0)
     except BreachkitError as exc:
-        print(f"breachkit: error: {exc}", file=sys.stderr)
+        # Messages can quote names from the evidence: escape them like everything else.
+        print(f"breachkit: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("breachkit: interrupted", file=sys.stderr)
