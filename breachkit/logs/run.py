@@ -48,6 +48,7 @@ from breachkit.findings import Evidence, Finding, Severity, ranked
 from breachkit.logs.auth import AuthDetector
 from breachkit.logs.common import Bounded, span
 from breachkit.logs.host import HostDetector
+from breachkit.logs.thinning import thinned_logs
 from breachkit.logs.web import WebDetector
 from breachkit.logs.webload import WebLoader, copy_to_events
 from breachkit.sources.base import Source
@@ -154,6 +155,7 @@ def analyze(
         written += copy_to_events(con, EVENTS_TABLE)
         findings = list(run.auth.findings()) + WebDetector(con, source).findings() + list(run.host.findings())
         findings += list(run.integrity_findings())
+        findings += list(thinned_logs(con, EVENTS_TABLE, SOURCES))
     finally:
         loader.close()
         if scratch is not None:

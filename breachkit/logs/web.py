@@ -55,6 +55,11 @@ SHELL_WORDS = re.compile(
     re.IGNORECASE,
 )
 BASE64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
+#: A response this many times the page's median size, and at least OVERSIZE_MIN bytes, is
+#: an anomaly — judged only for pages with OVERSIZE_HISTORY successful requests or more.
+OVERSIZE_FACTOR = 10
+OVERSIZE_MIN = 1_000_000
+OVERSIZE_HISTORY = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +100,10 @@ class WebDetector:
         new_scripts = self._new_scripts(suspects)
         bursts = self._bursts()
         agents = self._scanner_agents()
+        oversized = self._oversized()
         # One read of the files that hold evidence, for the raw lines.
         shown = commands[:MAX_EVIDENCE] + uploads[:MAX_EVIDENCE] + admin[:MAX_EVIDENCE] + new_scripts[:MAX_EVIDENCE]
+        shown += oversized[:MAX_EVIDENCE]
         shown += [burst.first for burst in bursts[:MAX_EVIDENCE]]
         wanted: dict[str, set[int]] = {}
         for row in shown:
@@ -171,8 +178,42 @@ class WebDetector:
                     evidence=self._evidence(new_scripts),
                 )
             )
+        if oversized:
+            found.append(
+                Finding(
+                    check="logs.web-response-size",
+                    title="Responses far larger than the page usually sends",
+                    severity=Severity.HIGH if {row.ip for row in oversized} & suspects else Severity.MEDIUM,
+                    confidence=0.5,
+                    reason=(
+                        f"{len(oversized)} successful response(s) were over {OVERSIZE_FACTOR} times the usual size "
+                        f"of the same page and over {OVERSIZE_MIN // 1_000_000} MB. A page that suddenly sends "
+                        "megabytes can be leaking a database (SQL injection, a dump through a webshell); large "
+                        f"exports and backups look the same.{_more(oversized)}"
+                    ),
+                    evidence=self._evidence(oversized),
+                    next_step="Check what the page returns for those parameters and whether the address did anything else.",
+                )
+            )
         found += self._scan_findings(bursts, agents, suspects)
         return found
+
+    def _oversized(self) -> list[_Row]:
+        """Successful responses over OVERSIZE_FACTOR x the median size of the same page (pages with history only)."""
+        sql = f"""
+            WITH usual AS (
+                SELECT site, path, median(size) AS med FROM "{WEB_TABLE}"
+                WHERE status BETWEEN 200 AND 299 AND size IS NOT NULL
+                GROUP BY site, path HAVING count(*) >= ?
+            )
+            SELECT w.time_ns, w.site, w.ip, w.target, w.source_file, w.source_line,
+                   'response of ' || w.size || ' bytes; usually ' || CAST(u.med AS BIGINT) || ' bytes'
+            FROM "{WEB_TABLE}" w JOIN usual u ON w.site IS NOT DISTINCT FROM u.site AND w.path = u.path
+            WHERE w.status BETWEEN 200 AND 299 AND w.size > greatest(? * u.med, ?)
+            ORDER BY w.time_ns, w.source_file, w.source_line LIMIT 100000
+        """  # noqa: S608 - the table name is a constant; values are bound
+        rows = self.con.execute(sql, [OVERSIZE_HISTORY, OVERSIZE_FACTOR, OVERSIZE_MIN]).fetchall()
+        return [_Row(*row) for row in rows]
 
     def _evidence(self, rows: list[_Row]) -> tuple[Evidence, ...]:
         return tuple(
