@@ -47,6 +47,7 @@ from breachkit.events import EVENT_COLUMNS, Event
 from breachkit.findings import Evidence, Finding, Severity, ranked
 from breachkit.logs.auth import AuthDetector
 from breachkit.logs.common import Bounded, span
+from breachkit.logs.hidden_logins import hidden_logins
 from breachkit.logs.host import HostDetector
 from breachkit.logs.thinning import thinned_logs
 from breachkit.logs.web import WebDetector
@@ -156,6 +157,7 @@ def analyze(
         findings = list(run.auth.findings()) + WebDetector(con, source).findings() + list(run.host.findings())
         findings += list(run.integrity_findings())
         findings += list(thinned_logs(con, EVENTS_TABLE, SOURCES))
+        findings += list(hidden_logins(con, EVENTS_TABLE))
     finally:
         loader.close()
         if scratch is not None:
