@@ -12,8 +12,10 @@ replaces it on a rerun, so the database can always be rebuilt.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,6 +24,8 @@ from typing import Any
 from breachkit.errors import BreachkitError
 
 DB_NAME = "case.duckdb"
+#: DuckDB's working memory; beyond it, joins and sorts spill to disk.
+MEMORY_LIMIT = "256MB"
 BATCH_ROWS = 200_000
 
 
@@ -38,13 +42,33 @@ def db_path(case_root: Path) -> Path:
 
 
 def connect(case_root: Path | None = None, *, read_only: bool = False) -> Any:
-    """A DuckDB connection to the case's tables (in memory when ``case_root`` is None)."""
+    """A DuckDB connection to the case's tables (in memory when ``case_root`` is None), tuned by :func:`tune`."""
     duckdb = _duckdb()
     if case_root is None:
-        return duckdb.connect(":memory:")
-    path = db_path(case_root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(":memory:")
+    else:
+        path = db_path(case_root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+    tune(con)
+    return con
+
+
+def tune(con: Any) -> None:
+    """Bound DuckDB's memory so work stays flat at any size; spill to a private temp folder.
+
+    Insertion order is not needed (every query sorts), and keeping it costs
+    memory on big loads. DuckDB would spill to ``./.tmp`` — possibly inside the
+    examined root — so it gets a folder of its own under the analyst's temp
+    directory instead.
+    """
+    con.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order=false")
+    current = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    if not current or current == ".tmp":  # the in-memory default, relative to the working folder
+        spill = tempfile.mkdtemp(prefix="breachkit-duckdb-")
+        atexit.register(shutil.rmtree, spill, True)
+        con.execute("SET temp_directory='{}'".format(spill.replace("'", "''")))
 
 
 def create_table(con: Any, table: str, columns: Sequence[tuple[str, str]], *, replace: bool = True) -> None:

@@ -27,10 +27,8 @@ correlation work can ``UNION ALL`` it with their own events.
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from breachkit import tables
 from breachkit.events import EVENT_COLUMNS
 from breachkit.host.records import FileStat, WarningRecord
 from breachkit.tables import append_rows, create_table
@@ -116,7 +115,6 @@ _U64 = (0, 2**64 - 1)
 _RANGES = {name: _U64 if kind == "UBIGINT" else _I64 for name, kind in FILE_COLUMNS if kind.endswith("BIGINT")}
 
 #: DuckDB's memory cap for the timeline work; beyond it, it spills to disk.
-MEMORY_LIMIT = "256MB"
 
 #: Most warnings kept as examples (all are counted, and all go to ``timeline_warnings``).
 MAX_WARNING_EXAMPLES = 50
@@ -170,7 +168,7 @@ def load_walk_jsonl(
     kept and a broken line is reported with its line number.
     """
     result = result if result is not None else LoadResult(origin)
-    tune(con)
+    tables.tune(con)
     _load_accounts(con, accounts)
     types = ", ".join(f"'{name}': '{kind}'" for name, kind in _JSON_COLUMNS)
     con.execute(
@@ -186,23 +184,6 @@ def load_walk_jsonl(
         _redo_failed_lines(con, walk, result)
     _finish(con, origin, result)
     return result
-
-
-def tune(con: Any) -> None:
-    """Bound DuckDB's memory so a load stays flat at any size; spill to a private temp folder.
-
-    Insertion order is not needed (every query sorts), and keeping it costs
-    memory on big loads. An in-memory database would spill to ``./.tmp`` —
-    possibly inside the examined root — so it gets a folder of its own under
-    the analyst's temp directory instead.
-    """
-    con.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
-    con.execute("SET preserve_insertion_order=false")
-    current = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
-    if not current or current == ".tmp":
-        spill = tempfile.mkdtemp(prefix="breachkit-duckdb-")
-        atexit.register(shutil.rmtree, spill, True)
-        con.execute(f"SET temp_directory='{_sql_text(spill)}'")
 
 
 def _sql_text(text: str) -> str:
