@@ -16,11 +16,11 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from breachkit.findings import Evidence, Finding, Severity
 from breachkit.host.records import WarningRecord
 from breachkit.sources.base import Source
+from breachkit.timetext import utc_text
 
 #: Folders whose churn says nothing about an intrusion.
 NOISY = re.compile(r"^/(var/log|var/cache|var/lib/php/sessions|proc|run)/|/\.cache/")
@@ -62,17 +62,10 @@ def analyze(source: Source, limit: int = 15) -> QuickResult:
                 confidence=1.0,
                 reason="The files whose inode changed last (ctime, which 'touch' cannot set back), "
                 "logs and caches left out: where to look first.",
-                evidence=tuple(Evidence(path=path, note=f"ctime {_iso(ns)}") for ns, path in newest),
+                evidence=tuple(Evidence(path=path, note=f"ctime {utc_text(ns)}") for ns, path in newest),
             ),
         )
     return QuickResult(findings, entries, sum(kinds.values()), kinds)
-
-
-def _iso(ns: int) -> str:
-    try:
-        return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, OSError, ValueError):
-        return f"{ns} ns"
 
 
 __all__ = ["QuickResult", "analyze"]

@@ -32,6 +32,7 @@ from breachkit.correlate.model import Link, Request, Suspect
 from breachkit.findings import Finding, Severity
 from breachkit.places import SCRIPT_EXT, TEMP_DIRS, WEB_ROOTS
 from breachkit.timeline.findings import MIN_ACTIVE_HOURS, NOISE, find_bursts, heat_map
+from breachkit.timeline.window import format_ns
 
 NS = 1_000_000_000
 #: How far before a file's time its creating request may be logged, by default.
@@ -383,12 +384,12 @@ def _gap(
     inode_times = [(name, value, n) for name, value, n in covered if name != "modification"]
     if inode_times and last is not None and all(value > int(last) + hour for _, value, _ in inode_times):
         parts.append(
-            f"its birth and change times lie after the last request in {site} ({_iso(int(last))}), so they "
+            f"its birth and change times lie after the last request in {site} ({format_ns(int(last))}), so they "
             "probably come from a later copy or restore of the file, not from its creation"
         )
     else:
         parts += [
-            f"{site} hold no request within an hour of its {name} time {_iso(value)}: the log covering that time "
+            f"{site} hold no request within an hour of its {name} time {format_ns(value)}: the log covering that time "
             "is missing, rotated away or was wiped"
             for name, value, n in inode_times
             if n == 0
@@ -398,23 +399,17 @@ def _gap(
             continue
         if n == 0:
             parts.append(
-                f"{site} hold no request within an hour of its modification time {_iso(value)}: the log covering "
+                f"{site} hold no request within an hour of its modification time {format_ns(value)}: the log covering "
                 "that time is missing, rotated away or was wiped"
             )
         else:
-            parts.append(f"its modification time {_iso(value)} matched no request (it may be forged)")
+            parts.append(f"its modification time {format_ns(value)} matched no request (it may be forged)")
     parts.insert(
         0,
         f"no PUT, no POST to a script and no call of a suspicious script in {site} within {skew_s:g} s before "
         f"its {', '.join(name for name, _ in anchors)} time(s)",
     )
     return f"{what}: " + "; ".join(parts)
-
-
-def _iso(ns: int) -> str:
-    from breachkit.timeline.window import format_ns
-
-    return format_ns(ns)
 
 
 def link_all(con: Any, sites: Sites, suspects: list[Suspect], skew_ns: int, has_requests: bool) -> list[Link]:

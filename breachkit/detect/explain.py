@@ -8,11 +8,11 @@ with its points), and what to do next: keep it, it is evidence.
 from __future__ import annotations
 
 import stat
-from datetime import datetime, timezone
 from typing import Any
 
 from breachkit.detect.filescan import FileVerdict
 from breachkit.findings import Evidence, Finding, Severity
+from breachkit.timetext import utc_text
 
 SEVERITY = {
     "critical": Severity.CRITICAL,
@@ -27,15 +27,6 @@ NEXT_STEP = (
     "that created it in the web server's access log (around its birth/change time), then "
     "rebuild the site from a clean copy."
 )
-
-
-def _iso(ns: int | None) -> str:
-    if not ns:
-        return "unknown"
-    try:
-        return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, OSError, ValueError):
-        return f"{ns} ns"
 
 
 #: Short titles by rule family (meta "family" of the built-in rules); other rules get the generic one.
@@ -111,7 +102,7 @@ def to_finding(verdict: FileVerdict) -> Finding:
             sha256=verdict.sha256,
             note=(
                 f"{verdict.content_type}, {verdict.size} bytes, mode {stat.filemode(verdict.mode)}, uid {verdict.uid}, "
-                f"born {_iso(verdict.btime_ns)}, changed {_iso(verdict.ctime_ns)}, modified {_iso(verdict.mtime_ns)}, "
+                f"born {utc_text(verdict.btime_ns)}, changed {utc_text(verdict.ctime_ns)}, modified {utc_text(verdict.mtime_ns)}, "
                 f"score {verdict.score}"
             ),
         )
@@ -151,9 +142,9 @@ def explain(verdict: FileVerdict | None, skipped: str | None) -> dict[str, Any]:
         "md5": verdict.md5,
         "sha1": verdict.sha1,
         "partial": verdict.partial,
-        "born": _iso(verdict.btime_ns),
-        "changed": _iso(verdict.ctime_ns),
-        "modified": _iso(verdict.mtime_ns),
+        "born": utc_text(verdict.btime_ns),
+        "changed": utc_text(verdict.ctime_ns),
+        "modified": utc_text(verdict.mtime_ns),
         "rules": [
             {
                 "rule": f"{m.namespace}.{m.rule}",

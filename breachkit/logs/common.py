@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from breachkit.findings import Evidence
+from breachkit.timetext import utc_text
 
 MAX_EVIDENCE = 25
 EXCERPT = 400
@@ -35,11 +35,6 @@ def line_evidence(path: str, line: int, text: str, note: str | None = None) -> E
     return Evidence(path=path, line=line, excerpt=excerpt, note=note)
 
 
-def utc(time_ns: int) -> str:
-    """``2026-11-21 22:41:17 UTC`` for messages."""
-    return datetime.fromtimestamp(time_ns // 1_000_000_000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def span(first_ns: int, last_ns: int) -> str:
     minutes = (last_ns - first_ns) / 60e9
     if minutes < 120:
@@ -48,4 +43,4 @@ def span(first_ns: int, last_ns: int) -> str:
         duration = f"{minutes / 60:.1f} h"
     else:
         duration = f"{minutes / 1440:.1f} days"
-    return f"{utc(first_ns)} to {utc(last_ns)} ({duration})"
+    return f"{utc_text(first_ns)} to {utc_text(last_ns)} ({duration})"
