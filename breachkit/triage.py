@@ -4,11 +4,12 @@
 2. collect an evidence bundle of the root into the case — metadata of every
    file first, then copies of logs, configuration, crontabs, keys, histories —
    hashed on arrival in the evidence store;
-3. run every analysis that exists on the collected evidence (for now the quick
-   checks of :mod:`breachkit.analyze.quick`);
+3. run every analysis in :data:`ANALYSES` on the collected evidence (first look,
+   file timeline, package verification, logs, detection, live state, and the
+   correlation of what they found);
 4. write the full results to the case (``report/triage.json``,
-   ``db/findings.jsonl``), journal them with their hashes, and return a short
-   ranked summary.
+   ``db/findings.jsonl``, the indicators), journal them with their hashes, write
+   the draft HTML report (``report/report.html``) and return a short ranked summary.
 
 Read-only by construction: the root is only read through
 :class:`breachkit.host.rootfs.RootFS`; everything written goes to the case
@@ -123,6 +124,8 @@ class TriageResult:
     #: Collection warnings by kind (unreadable, vanished, symlink-loop …).
     warning_kinds: dict[str, int]
     report: Path
+    #: The HTML report (``report/report.html``), or None when writing it failed (see db/errors.log).
+    html_report: Path | None = None
 
 
 def utc_stamp() -> str:
@@ -201,7 +204,21 @@ def run(
         },
         outputs=[p for p in (report, case.root / "db" / "findings.jsonl", indicators_path, correlation) if p.exists()],
     )
-    return TriageResult(case, host, root, bundle_dir, collection, findings, runs, kinds, report)
+    html = _write_html_report(case, progress)
+    return TriageResult(case, host, root, bundle_dir, collection, findings, runs, kinds, report, html)
+
+
+def _write_html_report(case: Case, progress: Progress | None) -> Path | None:
+    """The draft HTML report; failing to write it loses nothing else (the results are already written)."""
+    from breachkit.report import write_report
+
+    if progress:
+        progress("writing the HTML report")
+    try:
+        return write_report(case.root, "html", draft=True)
+    except Exception:  # the report must not turn a finished triage into a failed one
+        _log_failure(case, "HTML report")
+        return None
 
 
 def _analyse(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.democase import DemoCase, triaged_demo
 from tests.hostile import HostileRoot, build_hostile_root
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -36,3 +37,9 @@ def hostile_root(tmp_path: Path) -> HostileRoot:
 def shared_hostile_root(tmp_path_factory: pytest.TempPathFactory) -> HostileRoot:
     """One hostile root per test module, for tests that only read it."""
     return build_hostile_root(tmp_path_factory.mktemp("hostile") / "root")
+
+
+@pytest.fixture(scope="session")
+def demo_case(tmp_path_factory: pytest.TempPathFactory) -> DemoCase:
+    """The demo host (a folder) triaged into a case, once per session; tests may add to the case, not rewrite it."""
+    return triaged_demo(tmp_path_factory.mktemp("demo"))

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "breachkit.cli.indicators",
     "breachkit.cli.hunt",
     "breachkit.cli.playbook",
+    "breachkit.cli.report",
     "breachkit.cli.build_collector",
     "breachkit.cli.demo",
 )

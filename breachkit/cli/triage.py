@@ -96,6 +96,8 @@ def print_summary(out: Console, result: triage.TriageResult) -> None:
     out.rule("where the full results are")
     case_path = result.case.root
     out.print(f"case folder:  {safe(case_path)}")
+    if result.html_report is not None:
+        out.print(f"report:       {safe(result.html_report)}  (open it in a browser; prints to PDF)")
     out.print(f"findings:     {safe(result.report)}  (JSON, every finding with all its evidence)")
     out.print(f"evidence:     {safe(result.bundle)}")
     out.print(f"journal:      {safe(case_path / 'journal.jsonl')}  (check it: breachkit case verify {safe(case_path)})")

@@ -14,6 +14,9 @@ import re
 # line-separator characters that can reorder or split a line.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\\\\]")
 
+# The same without the backslash, for media where a backslash is not an escape (HTML).
+_UNSAFE_KEEP_BACKSLASH = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -30,6 +33,10 @@ def _escape(match: "re.Match[str]") -> str:
     return "\\u%04x" % code
 
 
-def printable(text: str) -> str:
-    """Return ``text`` with every control or undecodable character escaped."""
-    return _UNSAFE.sub(_escape, text)
+def printable(text: str, keep_backslash: bool = False) -> str:
+    """Return ``text`` with every control or undecodable character escaped.
+
+    Backslashes are doubled so an escape in the output is never ambiguous, unless
+    ``keep_backslash`` (for HTML, where a backslash is just a character).
+    """
+    return (_UNSAFE_KEEP_BACKSLASH if keep_backslash else _UNSAFE).sub(_escape, text)

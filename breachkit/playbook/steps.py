@@ -83,6 +83,9 @@ _REPORT_SUFFIXES = (".html", ".md", ".pdf")
 
 
 def _report(entry: Mapping[str, Any]) -> str | None:
+    # The draft that triage writes is not the report the step asks for.
+    if entry.get("action") == "report" and (entry.get("details") or {}).get("draft"):
+        return None
     for output in entry.get("outputs") or []:
         path = PurePosixPath(str(output.get("path", ""))) if isinstance(output, Mapping) else None
         if path is not None and path.parts[:1] == ("report",) and path.suffix in _REPORT_SUFFIXES:

@@ -1,36 +1,14 @@
-"""A real case from the demo host, shared by the indicator tests (triage runs once per session)."""
+"""Backups of the demo host for the hunt tests (the triaged demo case is the session fixture ``demo_case``)."""
 
 from __future__ import annotations
 
 import io
 import tarfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from breachkit.demo import build_tree, generate
-from breachkit.demo.truth import Entry, GroundTruth
-
-
-@dataclass(frozen=True)
-class DemoCase:
-    root: Path
-    case: Path
-    truth: GroundTruth
-    entries: tuple[Entry, ...]
-
-
-@pytest.fixture(scope="session")
-def demo_case(tmp_path_factory: pytest.TempPathFactory) -> DemoCase:
-    from breachkit import triage
-
-    base = tmp_path_factory.mktemp("demo")
-    build_tree(base / "root")
-    triage.run(root=str(base / "root"), case_dir=base / "case")
-    scenario = generate(0)
-    return DemoCase(base / "root", base / "case", scenario.ground_truth, scenario.entries)
+from breachkit.demo.truth import Entry
+from tests.democase import DemoCase
 
 
 def backup(dest: Path, entries: Iterable[Entry], prefix: str = "", compression: str = "gz") -> Path:
