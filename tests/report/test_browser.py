@@ -108,3 +108,11 @@ def test_screenshot(hostile_report: Path, tmp_path: Path) -> None:
     )
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
+
+
+def test_prints_to_pdf(hostile_report: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    _chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", hostile_report.as_uri(), profile=tmp_path / "profile")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 2
