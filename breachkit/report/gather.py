@@ -365,26 +365,24 @@ def _secrets(
     """Files with secrets under the affected sites' document roots, those read in the attack window first."""
     if con is None or "files" not in present or not roots:
         return ()
-    start, end = (window[0] - READ_MARGIN_NS, window[1] + READ_MARGIN_NS) if window else (None, None)
+    # Without a window nothing counts as read in it (an empty range).
+    start, end = (window[0] - READ_MARGIN_NS, window[1] + READ_MARGIN_NS) if window else (0, -1)
     found = []
     for site, root in roots:
         prefix = root.rstrip("/") + "/"
         rows = con.execute(
-            "SELECT path, atime_ns FROM files WHERE type = 'f' AND starts_with(path, ?) ORDER BY path",
-            [prefix],
+            "SELECT path, atime_ns FROM files WHERE type = 'f' AND starts_with(path, ?) "
+            "AND regexp_matches(path, ?, 'i') ORDER BY coalesce(atime_ns BETWEEN ? AND ?, false) DESC, path LIMIT ?",
+            [prefix, SECRET_NAMES.pattern, start, end, MAX_SECRETS],
         ).fetchall()
         for path, atime in rows:
-            if not SECRET_NAMES.search(str(path)):
-                continue
-            read = start is not None and end is not None and isinstance(atime, int) and start <= atime <= end
+            read = isinstance(atime, int) and start <= atime <= end
             why = (
                 "its access time falls in the attack window: it was read then"
                 if read
                 else "readable by the web server account"
             )
             found.append(DataAtRisk(str(path), site, why, read))
-            if len(found) >= MAX_SECRETS:
-                break
     found.sort(key=lambda d: (not d.read_in_window, d.path))
     return tuple(found)
 
