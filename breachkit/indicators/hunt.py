@@ -18,7 +18,8 @@ them); its path is matched against attacker paths (also inside a backup that is 
 elsewhere: ``site/htdocs/images/x.php`` matches ``/var/www/site/htdocs/images/x.php``),
 file names and Loki file-name regexes; text files (no NUL byte in the first block) are
 searched for the IP addresses, URLs, domains and user agents, up to
-:attr:`HuntLimits.text_bytes` each.
+:attr:`HuntLimits.text_bytes` each; so are rotated logs compressed with gzip, bzip2 or xz,
+as they are decompressed.
 
 IOC files: the JSON or CSV that ``breachkit indicators`` writes (every kind), or Loki
 ``hash-iocs.txt`` / ``filename-iocs.txt`` files (see :mod:`breachkit.detect.iocs`).
@@ -30,8 +31,10 @@ could not be read completely is **incomplete**, never clean.
 
 from __future__ import annotations
 
+import bz2
 import hashlib
 import json
+import lzma
 import posixpath
 import re
 import stat
@@ -357,8 +360,9 @@ class _Sweeper:
         tail = b""
         line = 1
         text_hits: dict[str, list[int]] = {}
-        # Rotated logs are gzip files: their text is searched as it is decompressed, capped.
-        unzip = _GzipText(limits.text_bytes) if self.text_re is not None and path.endswith(".gz") else None
+        # Rotated logs are compressed: their text is searched as it is decompressed, capped.
+        packed = _COMPRESSED_TEXT.get(posixpath.splitext(path)[1])
+        unzip = _CompressedText(packed, limits.text_bytes) if self.text_re is not None and packed else None
         gz_tail = b""
         gz_line = 1
         while read <= cap:
@@ -463,21 +467,35 @@ class _Sweeper:
                 )
 
 
-class _GzipText:
-    """Decompresses a gzip stream fed in pieces, up to ``budget`` bytes of text; stops at binary or damage."""
+#: Compressed rotated logs searched as they are decompressed, by suffix.
+_COMPRESSED_TEXT = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 
-    def __init__(self, budget: int) -> None:
+
+class _CompressedText:
+    """Decompresses a gzip, bzip2 or xz stream fed in pieces, up to ``budget`` bytes of text.
+
+    Stops at binary content or damage (the hash still counts); goes on across concatenated
+    streams (gzip members, ``bzip2`` and ``xz`` streams written one after another).
+    """
+
+    def __init__(self, kind: str, budget: int) -> None:
+        self.kind = kind
         self.left = budget
-        self.inflater: Any = zlib.decompressobj(31)
+        self.inflater: Any = self._new()
         self.checked = False
+
+    def _new(self) -> Any:
+        if self.kind == "gzip":
+            return zlib.decompressobj(31)
+        return bz2.BZ2Decompressor() if self.kind == "bzip2" else lzma.LZMADecompressor(lzma.FORMAT_XZ)
 
     def feed(self, data: bytes) -> bytes:
         out = b""
-        while self.inflater is not None and data and self.left > 0:
+        while self.inflater is not None and self.left > 0 and (data or self._pending()):
             try:
                 plain = self.inflater.decompress(data, self.left)
-            except zlib.error:
-                self.inflater = None  # not gzip after all, or damaged: the hash still counts
+            except (zlib.error, OSError, EOFError, lzma.LZMAError):
+                self.inflater = None  # not compressed after all, or damaged: the hash still counts
                 break
             if not self.checked and plain:
                 self.checked = True
@@ -486,12 +504,18 @@ class _GzipText:
                     break
             self.left -= len(plain)
             out += plain
-            if self.inflater.eof:  # concatenated gzip members: go on with the next one
+            if self.inflater.eof:  # one stream ended: the next one may follow
                 data = self.inflater.unused_data
-                self.inflater = zlib.decompressobj(31)
-            else:
+                self.inflater = self._new()
+            elif self.kind == "gzip":
                 data = self.inflater.unconsumed_tail
+            else:
+                data = b""  # bz2 and lzma keep unread input themselves
         return out
+
+    def _pending(self) -> bool:
+        """bz2 and lzma hold input back when the output limit was reached."""
+        return self.kind != "gzip" and not self.inflater.needs_input and not self.inflater.eof
 
 
 def _replace(hit: Hit, strength: Strength, detail: str, sha256: str | None) -> Hit:

@@ -309,3 +309,26 @@ def test_rotated_gzip_logs_are_searched_decompressed(tmp_path: Path) -> None:
     hit = next(h for h in target.hits if h.member == "var/log/nginx/access.log.2.gz")
     assert hit.kind == "ip" and hit.line == 100_003
     assert target.status == "infected"
+
+
+@pytest.mark.parametrize("suffix", [".bz2", ".xz"])
+def test_rotated_bzip2_and_xz_logs_are_searched_decompressed(tmp_path: Path, suffix: str) -> None:
+    import bz2
+    import lzma
+
+    compress = bz2.compress if suffix == ".bz2" else lzma.compress
+    iocs = load_iocs([_iocs(tmp_path, [Indicator("ip", "203.0.113.7", 0.9, "high", "attacker")])])
+    log = b"10.0.0.1 - - GET / 200\n" * 2 + b"203.0.113.7 - - POST /upload.php 200\n"
+    # Two streams one after the other, the first one far larger than a read chunk once decompressed.
+    two_streams = compress(b"10.0.0.2 - - GET /a 200\n" * 100_000) + compress(log)
+    bomb = compress(b"A" * (64 << 20))
+    archive = tmp_path / "logs.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name, data in ((f"var/log/auth.log.2{suffix}", two_streams), (f"var/log/bomb.log.1{suffix}", bomb)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    target = sweep_archive(archive, iocs, HuntLimits(text_bytes=8 << 20))
+    hit = next(h for h in target.hits if h.member == f"var/log/auth.log.2{suffix}")
+    assert hit.kind == "ip" and hit.line == 100_003
+    assert not any(h.member.startswith("var/log/bomb") for h in target.hits)
