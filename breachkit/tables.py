@@ -102,7 +102,9 @@ def _copy_batch(con: Any, table: str, columns: Sequence[tuple[str, str]], batch:
     fd, name = tempfile.mkstemp(prefix="breachkit-rows-", suffix=".csv")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
+            # Every field quoted, and only \n ends a row: csv leaves a lone \r (a hostile
+            # log line, a user name) unquoted, and DuckDB would take it for a row end.
+            writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
             for row in batch:
                 writer.writerow(["\\N" if value is None else _text(value) for value in row])
         types = ", ".join(f"'{_check_name(n)}': '{kind}'" for n, kind in columns)
@@ -110,7 +112,7 @@ def _copy_batch(con: Any, table: str, columns: Sequence[tuple[str, str]], batch:
         # nothing from the evidence is ever part of the SQL text.
         sql = (
             f"INSERT INTO \"{table}\" SELECT * FROM read_csv(?, header=false, nullstr='\\N', "  # noqa: S608
-            f"quote='\"', escape='\"', columns={{{types}}}, auto_detect=false, strict_mode=true)"
+            f"quote='\"', escape='\"', new_line='\\n', columns={{{types}}}, auto_detect=false, strict_mode=true)"
         )
         con.execute(sql, [name])
     finally:

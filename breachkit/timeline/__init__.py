@@ -15,7 +15,9 @@ the ``fs_events`` view), :mod:`~breachkit.timeline.load` (picks the input),
 (window queries), :mod:`~breachkit.timeline.formats` (table, json, bodyfile,
 mactime, timesketch), :mod:`~breachkit.timeline.findings` (the checks),
 :mod:`~breachkit.timeline.bodyfile` and :mod:`~breachkit.timeline.uac` (other
-tools' output as input).
+tools' output as input), :mod:`~breachkit.timeline.supertimeline` (a case's files, logs,
+live state and findings merged; its inputs in :mod:`~breachkit.timeline.superinputs`, its
+outputs in :mod:`~breachkit.timeline.superformats`).
 """
 
 from __future__ import annotations
