@@ -16,14 +16,24 @@ from breachkit.render import safe
 
 
 def register(sub: Any) -> None:
+    from breachkit.demo import DEFAULT_SCENARIO, SCENARIOS
+
     parser: argparse.ArgumentParser = sub.add_parser(
         "demo",
         help="build a realistic compromised web server and triage it (a five-minute tour)",
         description=(
-            "Build 'web01', a shared web server whose shop upload form let an attacker drop a PHP "
-            "webshell on a weekend night, then triage it. As root the host is an ext4 image with "
-            "exact inode times, mounted read-only; otherwise a folder (some times cannot be faked)."
+            "Build 'web01', a shared web server with four client sites, as one of two incidents, then triage it. "
+            "'upload' (the default): the shop's upload form let an attacker drop a PHP webshell on a weekend "
+            "night. 'wiped': a blog plugin let an attacker in, a reused password made him root, and four days "
+            "later he wiped the logs; breachkit must work from what is left. As root the host is an ext4 image "
+            "with exact inode times, mounted read-only; otherwise a folder (some times cannot be faked)."
         ),
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default=DEFAULT_SCENARIO,
+        help=f"which incident the host went through (default: {DEFAULT_SCENARIO})",
     )
     parser.add_argument(
         "--dir", type=Path, default=Path("breachkit-demo"), help="work folder (default: ./breachkit-demo)"
@@ -47,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if use_image:
         out.print(f"building the demo host as an ext4 image in {safe(work)} …")
         try:
-            image = demo.build_image(work, seed=args.seed)
+            image = demo.build_image(work, seed=args.seed, scenario=args.scenario)
         except (demo.DemoError, OSError, subprocess.CalledProcessError) as exc:
             # Containers often lack loop devices: the folder is the honest fallback.
             out.print(f"[yellow]could not build or mount the image ({safe(exc)}); building a folder instead[/]")
@@ -61,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 demo.unmount(image)
     else:
         out.print(f"building the demo host as a folder in {safe(work)} …")
-        host = demo.build_tree(work / "root", seed=args.seed)
+        host = demo.build_tree(work / "root", seed=args.seed, scenario=args.scenario)
         for note in host.notes:
             out.print(f"[yellow]note:[/] {safe(note)}")
         result = triage.run(root=str(host.root), case_dir=case_dir, examiner="demo")

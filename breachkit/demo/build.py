@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from breachkit.demo.scenario import Entry, GroundTruth, Scenario, generate
+from breachkit.demo.stories import DEFAULT as DEFAULT_SCENARIO
 from breachkit.errors import BreachkitError
 
 GROUND_TRUTH_NAME = "ground_truth.json"
@@ -98,8 +99,10 @@ class DemoImage:
 # --------------------------------------------------------------------------- the folder
 
 
-def build_tree(dest: Path, seed: int = 0, *, ground_truth: Path | None = None) -> DemoHost:
-    """Write the demo host for ``seed`` into ``dest`` (new or empty) and its ground truth beside it.
+def build_tree(
+    dest: Path, seed: int = 0, *, ground_truth: Path | None = None, scenario: str = DEFAULT_SCENARIO
+) -> DemoHost:
+    """Write the demo host for ``seed`` and ``scenario`` into ``dest`` (new or empty) and its ground truth beside it.
 
     ``ground_truth`` defaults to ``dest.parent / "ground_truth.json"``.
     """
@@ -109,11 +112,11 @@ def build_tree(dest: Path, seed: int = 0, *, ground_truth: Path | None = None) -
     gt_path = Path(ground_truth) if ground_truth is not None else dest.parent / GROUND_TRUTH_NAME
     if _inside(gt_path, dest):
         raise DemoError(f"{gt_path}: the ground truth must not be inside the examined root {dest}")
-    scenario = generate(seed)
+    host = _generate(seed, scenario)
     as_root = os.geteuid() == 0
-    _materialise(scenario, dest, chown=as_root)
+    _materialise(host, dest, chown=as_root)
     gt_path.parent.mkdir(parents=True, exist_ok=True)
-    gt_path.write_text(scenario.ground_truth.dumps(), encoding="utf-8")
+    gt_path.write_text(host.ground_truth.dumps(), encoding="utf-8")
     notes = [
         "change times (ctime) and birth times are the moment this folder was written: only debugfs "
         "on an unmounted ext4 image can set them (use build_image as root for all four times)",
@@ -125,7 +128,14 @@ def build_tree(dest: Path, seed: int = 0, *, ground_truth: Path | None = None) -
             "files belong to the user who built the folder: only root can give them the "
             "host's owners (www-data, thomas, anna)"
         )
-    return DemoHost(dest, gt_path, scenario, ("atime", "mtime"), as_root, tuple(notes))
+    return DemoHost(dest, gt_path, host, ("atime", "mtime"), as_root, tuple(notes))
+
+
+def _generate(seed: int, scenario: str) -> Scenario:
+    try:
+        return generate(seed, scenario)
+    except KeyError as exc:
+        raise DemoError(str(exc.args[0])) from None
 
 
 def _local(root: Path, host_path: str) -> Path:
@@ -171,8 +181,8 @@ def _materialise(scenario: Scenario, dest: Path, *, chown: bool) -> None:
 # --------------------------------------------------------------------------- the image
 
 
-def build_image(work: Path, seed: int = 0, *, mount: bool = True) -> DemoImage:
-    """Build ``<work>/web01.img`` with every inode's four times exact, and mount it read-only.
+def build_image(work: Path, seed: int = 0, *, mount: bool = True, scenario: str = DEFAULT_SCENARIO) -> DemoImage:
+    """Build ``<work>/web01.img`` for ``scenario`` with every inode's four times exact, and mount it read-only.
 
     Needs root (owners in the staging folder, loop mount) and e2fsprogs
     (``mkfs.ext4`` with ``-d``, ``debugfs``). The mount point is ``<work>/root`` and
@@ -187,18 +197,18 @@ def build_image(work: Path, seed: int = 0, *, mount: bool = True) -> DemoImage:
     gt_path = work / GROUND_TRUTH_NAME
     if image.exists():
         raise DemoError(f"{image} exists; unmount and remove it, or choose another work folder")
-    scenario = generate(seed)
+    host = _generate(seed, scenario)
     with tempfile.TemporaryDirectory(prefix="staging-", dir=work) as staging:
         tree = Path(staging) / "tree"
-        _materialise(scenario, tree, chown=True)
-        _mkfs(scenario, tree, image)
-    _set_times(scenario.entries, image)
-    gt_path.write_text(scenario.ground_truth.dumps(), encoding="utf-8")
+        _materialise(host, tree, chown=True)
+        _mkfs(host, tree, image)
+    _set_times(host.entries, image)
+    gt_path.write_text(host.ground_truth.dumps(), encoding="utf-8")
     demo = DemoImage(
         image,
         mountpoint,
         gt_path,
-        scenario,
+        host,
         ALL_TIMES,
         (
             "all four times of every inode were written with debugfs after the files, so they are "

@@ -1,10 +1,11 @@
-"""The dated events of the demo story, in host time (Europe/Berlin), as epoch nanoseconds.
+"""The dated events of the demo host's life, in host time (Europe/Berlin), as epoch nanoseconds.
 
-Every part of the host takes its times from here, so the story stays consistent:
-the install in February 2024, each site's deployment, the upgrades and boots of
-autumn 2026, the attack on Saturday 2026-11-21, the network cut and the disk image
-the next day, and the weekly logrotate Sundays that decide which rotated log holds
-what. Also the two small date helpers more than one part needs.
+Every part of the host takes its times from here, so its history stays
+consistent: the install in February 2024, each site's deployment, the upgrades
+and boots of autumn 2026, and the weekly logrotate Sundays that decide which
+rotated log holds what. The dates of an incident (the attack, the network cut,
+the disk image) belong to its story (:class:`breachkit.demo.story.Dates`). Also
+the two small date helpers more than one part needs.
 
 (Not the standard library's :mod:`calendar`; :func:`utc_ns` uses that one.)
 """
@@ -30,10 +31,6 @@ PREVIOUS_BOOT = local_ns(2026, 10, 6, 7, 40, 12)
 KERNEL_UPGRADE = local_ns(2026, 11, 3, 7, 4, 51)
 LAST_BOOT = local_ns(2026, 11, 3, 7, 12, 48)
 APT_UPGRADE = local_ns(2026, 11, 17, 9, 12, 44)
-# the attack: a (year, month, day) because the parts add the hour they need
-ATTACK_DAY = (2026, 11, 21)
-NETWORK_CUT = local_ns(2026, 11, 22, 17, 52, 13)
-SNAPSHOT = local_ns(2026, 11, 22, 21, 40, 0)
 # how far back the rotated logs reach: Apache keeps 8 weeks, syslog 4
 APACHE_LOG_FROM = local_ns(2026, 9, 27)
 SYSLOG_FROM = local_ns(2026, 10, 25)

@@ -6,12 +6,17 @@ logrotate(8)) over them, so each line lands in the file it would be in on the
 day of the snapshot, and each file has the birth, change and modification times
 the rotation gave it. :func:`rotation_instants` says when, on this host, each
 Sunday's run started.
+
+An attacker who edits the live file after the last rotation is an :class:`Edit`:
+:class:`LiveEdit` for text logs (``sed -i`` writes a new file, while the daemon
+that had the old one open goes on writing into the deleted inode; ``: > log``
+empties it in place), :class:`ZeroedRecords` for wtmp.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -23,6 +28,33 @@ from breachkit.demo.truth import BenignNoise
 
 #: one log line and when it was written (epoch ns)
 Line = tuple[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEdit:
+    """What someone did at ``at`` to the live file of a log: cut lines out of it, or emptied it."""
+
+    at: int
+    #: whether a line written before ``at`` stays (``sed -i '/IP/d'`` keeps the others, ``: > log`` none)
+    keep: Callable[[str], bool]
+    #: ``sed -i`` and editors write a new file and rename it over the log: a new inode, born at ``at``.
+    #: Emptying the file in place keeps the inode.
+    new_file: bool
+    #: whether the lines written after ``at`` reach the file. A daemon that keeps a replaced file open
+    #: (Apache until its next graceful restart) writes them into the deleted inode: they are lost.
+    reopened: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ZeroedRecords:
+    """wtmp records written before ``at`` overwritten with zero bytes, as wtmp cleaners do."""
+
+    at: int
+    zero: Callable[[bytes], bool]
+
+
+#: what the attacker did to one log file
+Edit = LiveEdit | ZeroedRecords
 
 
 @dataclass(slots=True)
@@ -52,14 +84,17 @@ def rotate_log(
     gid: int = system.GID_ADM,
     mode: int = 0o640,
     noise: list[BenignNoise] | None = None,
-) -> None:
+    edit: LiveEdit | None = None,
+) -> tuple[int, int]:
     """Replay weekly logrotate (``compress``, ``delaycompress``, ``notifempty``) over ``lines``.
 
     ``rotations[0]`` is when the oldest kept file was created; each later
     instant rotates (``delay`` later: logrotate works through the files one by
     one). gzip keeps the source's atime and mtime, so a ``.gz`` file is born at
     the rotation that compressed it but shows the time of its last line; renames
-    move only the change time.
+    move only the change time. ``edit`` (after the last rotation) changes the
+    live file; returns the lines it removed and the lines that never reached
+    the file after it (both 0 without an edit).
     """
     lines = sorted((item for item in lines if item[0] >= rotations[0] + delay), key=lambda item: item[0])
     first = rotations[0] + delay + tree.small(1_000, 90_000)
@@ -90,7 +125,27 @@ def rotate_log(
         new_born = when + 2 * MS + tree.small()
         current = _LogGen(new_born, [], new_born, new_born, new_born)
         touched.append(when + 5 * MS)
-    for t, line in lines[index:]:
+    tail = lines[index:]
+    removed = lost = 0
+    if edit is not None:
+        assert edit.at > current.born, "an edit of a rotated file is not modelled"
+        before = [item for item in tail if item[0] < edit.at]
+        after = [item for item in tail if item[0] >= edit.at]
+        kept = [item for item in before if edit.keep(item[1])]
+        removed = len(before) - len(kept)
+        if not edit.reopened:
+            lost, after = len(after), []
+        if edit.new_file:
+            # the rewritten copy: born, written, closed and renamed over the log at the edit
+            born = edit.at + tree.small()
+            current = _LogGen(born, [], born, born + tree.small(), 0)
+            current.ctime = current.mtime + tree.small()
+            touched.append(current.ctime)
+        else:
+            current.mtime = current.ctime = max(current.mtime, edit.at)
+        current.lines = kept  # written at the edit, whatever times the lines show
+        tail = after
+    for t, line in tail:
         current.lines.append((t, line))
         current.mtime = current.ctime = t + tree.small(10, 300)
     files = [(path, current)] + [
@@ -112,12 +167,15 @@ def rotate_log(
         )
         node.changes.append(log.ctime)
         node.fixed_atime = log.atime
+        if edit is not None and log is current:
+            continue  # the attacker's work, not logrotate's
         if noise is not None and log.ctime >= ROTATION_SUNDAYS[-1]:
             noise.append(
                 BenignNoise(name, "log-rotation", "logrotate's Sunday 00:00 run created, renamed or compressed it")
             )
     for t in touched:
         tree.removed(directory, t)
+    return removed, lost
 
 
 def _rotation_offset(rotation: int, rng: random.Random) -> int:

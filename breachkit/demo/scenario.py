@@ -1,63 +1,68 @@
-"""The demo incident: a shared Debian 12 web server, ``web01``, broken into on a Saturday night.
+"""The demo host, ``web01``, and the incident it went through, as data.
 
-This module is pure data. :func:`generate` returns, for a seed, every file of the
-host's root file system – path, type, owner, mode, content and all four times to
-the nanosecond – and the :class:`GroundTruth` of what happened. Nothing here
-touches the disk; :mod:`breachkit.demo.build` materialises it.
+This module is pure data. :func:`generate` returns, for a seed and a scenario,
+every file of the host's root file system – path, type, owner, mode, content and
+all four times to the nanosecond – and the :class:`GroundTruth` of what happened.
+Nothing here touches the disk; :mod:`breachkit.demo.build` materialises it.
 
-The story (host time, Europe/Berlin; the host is on CET, UTC+1, in November):
+The host (host time, Europe/Berlin; the host is on CET, UTC+1, in November):
+since February 2024 ``web01`` hosts four client sites behind Apache + mod_php –
+an online shop, a WordPress blog, a law firm's PHP site and a club's static
+site. Two admins (``thomas``, ``anna``) log in over SSH on workdays; visitors,
+crawlers, scanners and the site owners use the sites; logrotate runs every
+Sunday at midnight. The incident comes from a story (:mod:`breachkit.demo.stories`):
 
-* Since February 2024 ``web01`` hosts four client sites behind Apache + mod_php:
-  an online shop, a WordPress blog, a law firm's PHP site and a club's static
-  site. Two admins (``thomas``, ``anna``) log in over SSH on workdays.
-* The shop's ``admin/upload.php`` checks neither the login nor the file type.
-* Saturday 2026-11-21, 23:38: ``203.0.113.77`` scans the shop, at 23:41 POSTs a
-  PHP webshell to ``admin/upload.php`` (it lands as ``images/thumb_cache.php``),
-  runs commands through it, downloads a DoS bot from ``198.51.100.23`` into
-  ``/tmp/.X11-cache/``, installs a ``www-data`` crontab that restarts it every five
-  minutes, drops a second, cookie-keyed backdoor among the shop's classes and
-  sets that file's mtime back to June with ``touch -d``.
-* Sunday 00:00 logrotate rotates every log; the weekend also brings PHP session
-  files, page-cache files, a customer's photo upload to the blog, and the usual
-  crawlers and scanners – benign activity that an investigator must tell apart.
-* Sunday 17:52 the hosting provider cuts the server off; 21:40 the disk is imaged.
+* ``upload`` (default): Saturday 2026-11-21 23:41 a PHP webshell is POSTed
+  through the shop's unprotected ``admin/upload.php``; a DoS bot, a crontab, a
+  timestomped backdoor; the provider cuts the server off on Sunday.
+* ``wiped``: Thursday 2026-11-19 03:11 a webshell through a vulnerable WordPress
+  file-manager plugin, then SSH as ``anna`` with a reused password, root, a
+  cryptominer as a systemd service; Monday 02:53 the attacker returns as root and
+  wipes – lines cut from the blog's access log, auth.log emptied, wtmp records
+  zeroed, root's history linked to /dev/null – while the rotated logs, btmp and
+  lastlog keep what he missed.
 
-Everything varies with the seed (addresses of visitors, nanoseconds, traffic,
-secrets) but the story and its timing stay the same, so tests can rely on the
-ground truth while tools cannot rely on fixed bytes.
+Both carry benign noise near the attack (session files, page-cache files, a
+customer's photo upload, crawlers and scanners) that an investigator must tell
+apart. Everything varies with the seed (addresses of visitors, nanoseconds,
+traffic, secrets) but the story and its timing stay the same, so tests can rely
+on the ground truth while tools cannot rely on fixed bytes.
 
-Where things are: the records in :mod:`breachkit.demo.truth`, the dates of the
-story in :mod:`breachkit.demo.calendar`, the file-tree builder that turns events
-into inode times in :mod:`breachkit.demo.tree`, log rotation in
-:mod:`breachkit.demo.rotation`, one module per part of the host in
-:mod:`breachkit.demo.parts`, the answer key in :mod:`breachkit.demo.answer_key`,
-and what the files contain in :mod:`breachkit.demo.content`.
+Where things are: the records in :mod:`breachkit.demo.truth`, the host's dates in
+:mod:`breachkit.demo.calendar` and an incident's in :mod:`breachkit.demo.story`,
+the file-tree builder that turns events into inode times in
+:mod:`breachkit.demo.tree`, log rotation in :mod:`breachkit.demo.rotation`, one
+module per part of the host in :mod:`breachkit.demo.parts`, the attacker's common
+moves in :mod:`breachkit.demo.intruder`, the answer key in
+:mod:`breachkit.demo.answer_key`, and what the files contain in
+:mod:`breachkit.demo.content`.
 """
 
 from __future__ import annotations
 
-from breachkit.demo import forge
+from breachkit.demo import forge, stories
 from breachkit.demo.answer_key import ground_truth
-from breachkit.demo.calendar import APT_UPGRADE, LAST_BOOT, PREVIOUS_BOOT, SNAPSHOT
+from breachkit.demo.calendar import APT_UPGRADE, LAST_BOOT, PREVIOUS_BOOT
 from breachkit.demo.content import hostlog
 from breachkit.demo.content.clock import MS, SECOND
 from breachkit.demo.parts import (
     accounts,
     apache_php,
-    attack,
     base_system,
     dpkg,
     host_activity,
     logs,
+    noise,
     php_sessions,
     reads,
     sites,
     web_traffic,
-    weekend_noise,
 )
 from breachkit.demo.rotation import rotation_instants
 from breachkit.demo.tree import Tree
 from breachkit.demo.truth import (
+    AttackerAddress,
+    AttackerLogin,
     AttackRequest,
     BenignNoise,
     Entry,
@@ -70,12 +75,15 @@ from breachkit.demo.truth import (
     Timestomp,
     Trace,
     Vhost,
+    Wipe,
     iter_paths,
 )
 from breachkit.demo.world import World, random_for
 
 __all__ = [
     "AttackRequest",
+    "AttackerAddress",
+    "AttackerLogin",
     "BenignNoise",
     "Entry",
     "EntryPoint",
@@ -87,18 +95,24 @@ __all__ = [
     "Timestomp",
     "Trace",
     "Vhost",
+    "Wipe",
     "generate",
     "iter_paths",
 ]
 
 
-def generate(seed: int = 0) -> Scenario:
-    """Build the whole demo host for ``seed``. Deterministic: same seed, same bytes and times."""
+def generate(seed: int = 0, scenario: str = stories.DEFAULT) -> Scenario:
+    """Build the whole demo host for ``seed`` and ``scenario`` (a story's name, :data:`stories.NAMES`).
+
+    Deterministic: same seed and scenario, same bytes and times. ``KeyError`` for an unknown scenario.
+    """
+    story = stories.named(scenario)
     rng = random_for(seed, "main")
     tree = Tree(random_for(seed, "times"))
     world = World(
         rng=rng,
         seed=seed,
+        dates=story.dates,
         tree=tree,
         log=hostlog.HostLog(random_for(seed, "pids"), [PREVIOUS_BOOT, LAST_BOOT]),
         hits={},
@@ -128,14 +142,17 @@ def generate(seed: int = 0) -> Scenario:
     accounts.build(world)
     apache_php.build(world)
     sites.build(world)
-    intrusion = attack.build(world)
+    story.prepare(world)
+    intrusion = story.intrude(world)
     web_traffic.build(world)
-    weekend_noise.build(world)
-    host_activity.build(world, intrusion)
+    noise.build(world)
+    host_activity.build(world)
+    story.aftermath(world, intrusion)
     php_sessions.build(world)
     reads.from_requests(world)
     reads.by_services(world)
+    story.cover_up(world, intrusion)
     logs.build(world)
-    entries = tree.entries(SNAPSHOT)
-    truth = ground_truth(world, intrusion, {e.path: e for e in entries})
-    return Scenario(seed, entries, truth)
+    entries = tree.entries(story.dates.snapshot)
+    truth = ground_truth(world, story, intrusion, {e.path: e for e in entries})
+    return Scenario(seed, entries, truth, story.name)

@@ -180,6 +180,13 @@ class Tree:
         """Something in ``parent`` was deleted (or renamed away) at ``t``."""
         self.nodes[parent].mods.append(t)
 
+    def delete(self, path: str, t: int) -> None:
+        """``path`` (a file or symlink) was deleted at ``t``: it is gone and its folder changed."""
+        if self.nodes[path].kind == "dir":
+            raise ValueError(f"{path}: only files and symlinks are deleted")
+        del self.nodes[path]
+        self.removed(str(PurePosixPath(path).parent), t)
+
     def read(self, path: str, t: int) -> None:
         node = self.nodes.get(path)
         if node is not None and t >= node.born:

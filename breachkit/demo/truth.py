@@ -54,7 +54,7 @@ class MaliciousFile:
     """A file the attacker created, with what it is for."""
 
     path: str
-    #: "webshell", "backdoor", "dos-tool", "launcher", "persistence", "hidden-dir"
+    #: "webshell", "backdoor", "dos-tool", "launcher", "persistence", "hidden-dir", "miner", "miner-config"
     role: str
     description: str
     #: SHA-256 of the content; empty for a directory
@@ -87,8 +87,11 @@ class AttackRequest:
     method: str
     target: str
     status: int
+    #: the file that holds the line at the snapshot; when ``wiped``, the file it was cut out of
     log_path: str
     purpose: str
+    #: the attacker removed this line from the log afterwards: only the answer key still has it
+    wiped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,54 @@ class BenignNoise:
     #: "package-update", "cron-output", "service-state"
     category: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttackerAddress:
+    """One address the attacker used, what for, and where it still shows on the host."""
+
+    ip: str
+    #: "web client", "ssh login", "download host", …
+    role: str
+    what: str
+    #: files that still name it at the snapshot
+    seen_in: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AttackerLogin:
+    """A login of the attacker with a real account, and which records of it survived the cover-up."""
+
+    time_ns: int
+    end_ns: int
+    user: str
+    ip: str
+    #: "password" or "publickey", as sshd logs it
+    method: str
+    #: files that still record it at the snapshot
+    recorded_in: tuple[str, ...]
+    #: files it was erased from
+    erased_from: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Wipe:
+    """Something the attacker erased or cut to hide, and what survived it."""
+
+    path: str
+    #: "lines-removed", "truncated", "records-zeroed", "deleted", "linked-to-dev-null"
+    action: str
+    time_ns: int
+    command: str
+    #: what is gone, in words
+    removed: str
+    #: lines or records it removed; and lines written afterwards that never reached the file
+    lines_removed: int = 0
+    lines_lost: int = 0
+    #: files where what it removed can still be found
+    survives_in: tuple[str, ...] = ()
+    #: what an examiner can still tell from the host, in words
+    tells: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +219,17 @@ class GroundTruth:
     vhosts: tuple[Vhost, ...]
     #: accounts with a login shell, for "change every password"
     login_users: tuple[str, ...]
+    #: which incident this is (``breachkit demo --scenario``) and the story in one sentence
+    scenario: str = "upload"
+    summary: str = ""
+    #: every attacker address with its role (``attacker_ips`` lists the same addresses)
+    addresses: tuple[AttackerAddress, ...] = ()
+    #: the attacker's logins with real accounts (SSH)
+    attacker_logins: tuple[AttackerLogin, ...] = ()
+    #: what the attacker erased to hide, log by log
+    wiping: tuple[Wipe, ...] = ()
+    #: what the evidence on the host can no longer establish, in words
+    not_established: tuple[str, ...] = ()
 
     def malicious_paths(self) -> tuple[str, ...]:
         return tuple(m.path for m in self.malicious)
@@ -203,6 +265,8 @@ class Scenario:
     #: sorted by path, so every directory comes before what it contains
     entries: tuple[Entry, ...]
     ground_truth: GroundTruth
+    #: the incident (``breachkit demo --scenario``)
+    name: str = "upload"
 
     def entry(self, path: str) -> Entry:
         """The entry at a host path; ``KeyError`` if the host has no such file."""

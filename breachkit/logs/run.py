@@ -32,7 +32,7 @@ from breachkit.artifacts.linux.audit import read_audit
 from breachkit.artifacts.linux.auth import auth_families, classify
 from breachkit.artifacts.linux.cron_log import cron_families, cron_run, read_cron
 from breachkit.artifacts.linux.dpkg_log import read_dpkg_log
-from breachkit.artifacts.linux.history import read_history
+from breachkit.artifacts.linux.history import history_files, read_history
 from breachkit.artifacts.linux.journal import journal_files, read_journal
 from breachkit.artifacts.linux.lastlog import read_lastlog
 from breachkit.artifacts.linux.syslog import SyslogParser, syslog_families
@@ -46,12 +46,13 @@ from breachkit.artifacts.years import TimeContext, host_zone
 from breachkit.events import EVENT_COLUMNS, Event
 from breachkit.findings import Evidence, Finding, Severity, ranked
 from breachkit.logs.auth import AuthDetector
-from breachkit.logs.common import Bounded, span
-from breachkit.logs.hidden_logins import hidden_logins
+from breachkit.logs.common import Bounded
+from breachkit.logs.hidden_logins import hidden_logins, lastlog_not_in_wtmp
 from breachkit.logs.host import HostDetector
 from breachkit.logs.thinning import thinned_logs
 from breachkit.logs.web import WebDetector
 from breachkit.logs.webload import WebLoader, copy_to_events
+from breachkit.logs.wiping import Gap, cut_logs, gap_note, history_findings, rewritten_logs, stopped_logs
 from breachkit.sources.base import Source
 
 EVENTS_TABLE = "events"
@@ -95,6 +96,8 @@ _ACCESS_NAME = re.compile(r"access")
 _ERROR_NAME = re.compile(r"error")
 #: Silence in a system log longer than this, between busy stretches, is reported.
 GAP_NS = 6 * 3600 * 1_000_000_000
+#: Silences kept for judging (each is checked against the other logs); the rest are counted.
+MAX_GAPS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +158,13 @@ def analyze(
         run.counts["web-access"] = loader.finish()
         written += copy_to_events(con, EVENTS_TABLE)
         findings = list(run.auth.findings()) + WebDetector(con, source).findings() + list(run.host.findings())
-        findings += list(run.integrity_findings())
+        findings += list(run.integrity_findings(con))
         findings += list(thinned_logs(con, EVENTS_TABLE, SOURCES))
         findings += list(hidden_logins(con, EVENTS_TABLE))
+        findings += list(lastlog_not_in_wtmp(con, EVENTS_TABLE))
+        findings += list(stopped_logs(con, EVENTS_TABLE, source))
+        findings += list(rewritten_logs(con, EVENTS_TABLE, source))
+        findings += list(history_findings(con, EVENTS_TABLE, history_files(source)))
     finally:
         loader.close()
         if scratch is not None:
@@ -186,7 +193,8 @@ class _Run:
         self.host = HostDetector()
         self.files: list[str] = []
         self.counts: dict[str, int] = {}
-        self.gaps = Bounded()
+        self.gaps: list[Gap] = []
+        self.gap_count = 0
 
     def events(self) -> Iterator[Event]:
         """Every event of every log, feeding the detections on the way."""
@@ -339,13 +347,11 @@ class _Run:
         last = None
         for line in lines:
             if last is not None and line.time_ns - last.time_ns > GAP_NS:
-                self.gaps.add(
-                    Evidence(
-                        path=line.source_file,
-                        line=line.source_line,
-                        note=f"no line for {span(last.time_ns, line.time_ns)} before this one ({last.source_file}:{last.source_line})",
-                    )
-                )
+                self.gap_count += 1
+                if len(self.gaps) < MAX_GAPS:
+                    note = gap_note(last.time_ns, line.time_ns, f"{last.source_file}:{last.source_line}")
+                    evidence = Evidence(path=line.source_file, line=line.source_line, note=note)
+                    self.gaps.append(Gap(_live_path(line.source_file), last.time_ns, line.time_ns, evidence))
             last = line
             yield line
 
@@ -367,7 +373,7 @@ class _Run:
                     seen.add(live)
                     yield members, None, live
 
-    def integrity_findings(self) -> Iterator[Finding]:
+    def integrity_findings(self, con: Any) -> Iterator[Finding]:
         tampered = [item for item in self.problems.items if item.kind in ("zeroed-record", "partial-record")]
         if tampered:
             yield Finding(
@@ -397,18 +403,26 @@ class _Run:
                 ),
                 evidence=tuple(Evidence(path=item.path, note=item.detail) for item in backwards[:25]),
             )
-        if self.gaps.count:
+        # A hole the other logs wrote through was cut; one they share is the machine being off.
+        cut, holes = cut_logs(con, EVENTS_TABLE, self.gaps)
+        yield from cut
+        count = len(holes) + self.gap_count - len(self.gaps)
+        if count:
+            shown = Bounded()
+            for hole in holes:
+                shown.add(hole.evidence)
+            shown.count = count
             yield Finding(
                 check="logs.time-gap",
                 title="Holes in the system logs",
                 severity=Severity.MEDIUM,
                 confidence=0.4,
                 reason=(
-                    f"{self.gaps.count} silence(s) of more than {GAP_NS // 3_600_000_000_000} hours in logs that cron "
+                    f"{count} silence(s) of more than {GAP_NS // 3_600_000_000_000} hours in logs that cron "
                     "alone writes to every hour. The machine may have been off, or lines were removed."
-                    f"{self.gaps.more()}"
+                    f"{shown.more()}"
                 ),
-                evidence=tuple(self.gaps.items),
+                evidence=tuple(shown.items),
                 next_step="Compare with the wtmp reboot records and the hosting provider's records of the machine.",
             )
 

@@ -36,7 +36,11 @@ UPLOAD_DIRS = re.compile(
     r"/(images?|img|imgs|uploads?|media|files|pictures?|photos?|thumbs?|thumbnails?|cache|tmp|temp|assets|wp-content/uploads)/",
     re.IGNORECASE,
 )
-ADMIN_POST = re.compile(r"(/admin|/administrator|/manager|/backend|/wp-admin|upload|filemanager|/cms)", re.IGNORECASE)
+# File-manager connectors (elFinder and its WordPress plugins) write files for whoever calls them.
+ADMIN_POST = re.compile(
+    r"(/admin|/administrator|/manager|/backend|/wp-admin|upload|file[-_]?manager|elfinder|/connector|/cms)",
+    re.IGNORECASE,
+)
 #: Public endpoints inside admin folders that every visitor uses.
 PUBLIC_ADMIN = re.compile(r"/wp-admin/admin-ajax\.php$|/wp-admin/admin-post\.php$", re.IGNORECASE)
 LOGIN = re.compile(r"(login|signin|sign-in|logon|wp-login\.php|auth)", re.IGNORECASE)

@@ -33,6 +33,7 @@ from breachkit.host.collect import bundle_path_for
 from breachkit.host.toolinfo import VERSION
 from breachkit.hostzone import HostZone, host_zone
 from breachkit.indicators import CASE_FILE as INDICATORS_FILE
+from breachkit.indicators.model import Indicator
 from breachkit.playbook.state import next_step, view
 from breachkit.report.charts import heat_view, incident_chart
 from breachkit.report.graph import attack_graph
@@ -84,6 +85,7 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
     root = case.root
     problems: list[str] = []
     gaps: list[str] = []
+    indicators = _indicators(root, problems)
     findings = correlate.read_findings(root / "db" / "findings.jsonl", problems)
     corr = _correlation(root, findings, problems)
     gaps.extend(str(g) for g in corr.get("gaps") or ())
@@ -96,6 +98,7 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
         attack_links = [link for link in corr.get("links") or () if _is_attack(link)]
         dropped = _with_hashes(root, tuple(_dropped(link, zone.zone) for link in attack_links))
         addresses = tuple(_address(a, zone.zone) for a in corr.get("addresses") or () if isinstance(a, Mapping))
+        addresses += _other_addresses(indicators, {a.ip for a in addresses})
         window = _window(corr)
         affected = [str(s) for s in corr.get("affected_sites") or ()]
         site_roots = {str(k): str(v) for k, v in (corr.get("sites") or {}).items()}
@@ -155,7 +158,7 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
         heat_map=heat,
         chart=chart,
         graph=_graph(attack_links, corr, findings),
-        indicators=_indicators(root, problems),
+        indicators=tuple(IndicatorItem(i.kind, i.value, i.severity, i.reason) for i in indicators),
         actions=actions,
         playbook=tuple(
             PlaybookItem(
@@ -428,7 +431,7 @@ def _finding_item(finding: Finding) -> FindingItem:
     )
 
 
-def _indicators(root: Path, problems: list[str]) -> tuple[IndicatorItem, ...]:
+def _indicators(root: Path, problems: list[str]) -> tuple[Indicator, ...]:
     path = root / INDICATORS_FILE
     if not path.is_file():
         return ()
@@ -438,13 +441,33 @@ def _indicators(root: Path, problems: list[str]) -> tuple[IndicatorItem, ...]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         problems.append(f"{INDICATORS_FILE} could not be read ({type(exc).__name__}); indicators are not listed")
         return ()
-    return tuple(
-        IndicatorItem(
-            str(i.get("kind", "")), str(i.get("value", "")), str(i.get("severity", "")), str(i.get("reason", ""))
+    found = []
+    for number, item in enumerate(items if isinstance(items, list) else (), 1):
+        try:
+            found.append(Indicator.from_json(item))
+        except (ValueError, TypeError, AttributeError):
+            problems.append(f"{INDICATORS_FILE}: indicator {number} is not readable")
+    return tuple(found)
+
+
+def _other_addresses(indicators: Iterable[Indicator], known: set[str]) -> tuple[Address, ...]:
+    """Addresses the findings name (logins, downloads) that the correlation of web requests did not follow."""
+    found: dict[str, Address] = {}
+    for item in indicators:
+        if item.kind != "ip" or item.value in known or item.value in found:
+            continue
+        found[item.value] = Address(
+            ip=item.value,
+            role="named by a finding",
+            requests=0,
+            sites=(),
+            first=_utc(item.first_seen_ns) if item.first_seen_ns else "",
+            last=_utc(item.last_seen_ns) if item.last_seen_ns else "",
+            logged_in=item.source_check.startswith(("logs.login", "logs.lastlog", "logs.ssh", "logs.root-login")),
+            auth={},
+            why=item.source_title,
         )
-        for i in items
-        if isinstance(i, Mapping)
-    )
+    return tuple(found.values())
 
 
 def _actions(root: Path, problems: list[str]) -> tuple[tuple[Action, ...], set[str]]:

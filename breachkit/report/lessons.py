@@ -89,12 +89,22 @@ def _logs_lost(facts: Facts) -> tuple[str, ...]:
         "logs.time-gap",
         "logs.time-backwards",
         "logs.history-anti-forensics",
+        "logs.history-disabled",
+        "logs.log-cut",
+        "logs.log-stopped",
+        "logs.log-rewritten",
     )
 
 
 def _ssh(facts: Facts) -> tuple[str, ...]:
     return facts.titles(
-        "logs.ssh-success-after-failures", "logs.root-login", "logs.ssh-brute-force", "logs.ssh-password-spraying"
+        "logs.ssh-success-after-failures",
+        "logs.root-login",
+        "logs.ssh-brute-force",
+        "logs.ssh-password-spraying",
+        # Log-ins the login records were made to hide.
+        "logs.lastlog-not-in-wtmp",
+        "logs.login-missing-from-wtmp",
     )
 
 

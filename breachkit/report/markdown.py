@@ -101,7 +101,10 @@ def render_markdown(report: Report) -> str:
     out += _table(("File with secrets", "Site", "Why"), [(d.path, d.site or "", d.why) for d in r.data_at_risk])
     out += _table(
         ("Address", "Role", "Requests", "Sites", "First (UTC)", "Last (UTC)"),
-        [(a.ip, a.role, a.requests, ", ".join(a.sites), a.first, a.last) for a in r.addresses],
+        [
+            (a.ip, a.role + (f" ({a.why})" if a.why else ""), a.requests, ", ".join(a.sites), a.first, a.last)
+            for a in r.addresses
+        ],
     )
     out += _table(
         ("File", "What it is", "Born (UTC)", "Owner", "Created by", "SHA-256"),

@@ -99,6 +99,8 @@ class Address:
     last: str
     logged_in: bool
     auth: dict[str, int]
+    #: for an address the correlation did not follow: the finding that names it
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,13 +70,14 @@ def summarize(
             + (f", {len(read)} of them read during the attack" if read else "")
             + ": change every secret in them."
         )
-    clients = [a.ip for a in addresses if a.role == "client"]
-    others = [a.ip for a in addresses if a.role != "client"]
-    if clients or others:
-        text = "Addresses involved: " + ", ".join(clients)
-        if others:
-            text += ("; " if clients else "") + "named in the attacker's commands: " + ", ".join(others)
-        lines.append(text + ".")
+    groups = (
+        ("", [a.ip for a in addresses if a.role == "client"]),
+        ("named in the attacker's commands: ", [a.ip for a in addresses if a.role == "mentioned"]),
+        ("in other findings (log-ins, records): ", [a.ip for a in addresses if a.role not in ("client", "mentioned")]),
+    )
+    parts = [label + ", ".join(ips) for label, ips in groups if ips]
+    if parts:
+        lines.append("Addresses involved: " + "; ".join(parts) + ".")
     counts = ", ".join(f"{by_severity[s]} {s}" for s in SEVERITY_ORDER if by_severity.get(s))
     lines.append(f"Findings in all: {counts or 'none'}." + (f" Next step: {next_step}." if next_step else ""))
     return tuple(lines)

@@ -34,6 +34,25 @@ def test_demo_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert truth["hostname"] == "web01"
 
 
+def test_demo_wiped_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--dir", str(tmp_path / "demo"), "--folder", "--scenario", "wiped"]) == 0
+    out = capsys.readouterr().out
+    assert "breachkit triage of web01" in out
+    truth = json.loads((tmp_path / "demo/ground_truth.json").read_text())
+    assert truth["scenario"] == "wiped" and truth["wiping"]
+    assert flagged_paths(tmp_path / "demo/case") >= {m["path"] for m in truth["malicious"]}
+    report = json.loads((tmp_path / "demo/case/report/triage.json").read_text())
+    checks = {f["check"] for f in report["findings"]}
+    assert {"logs.log-cut", "logs.log-stopped", "logs.history-disabled", "logs.lastlog-not-in-wtmp"} <= checks
+
+
+def test_demo_refuses_an_unknown_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--dir", str(tmp_path / "demo"), "--scenario", "nope"])
+    assert exited.value.code == 2
+    assert "upload" in capsys.readouterr().err and not (tmp_path / "demo").exists()
+
+
 def test_demo_refuses_a_used_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "x").write_text("mine")
     assert main(["demo", "--dir", str(tmp_path)]) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -120,6 +121,14 @@ def test_triage_findings_carry_log_line_and_file(demo_case: Triaged) -> None:
     for finding in found:
         if finding.severity >= Severity.HIGH:
             assert not noise & {e.path for e in finding.evidence}
+
+
+def test_an_unwiped_host_raises_no_wiping_finding(demo_case: Triaged) -> None:
+    from tests.demo.wiped_checks import WIPING_CHECKS
+
+    report = json.loads((demo_case.case / "report" / "triage.json").read_text(encoding="utf-8"))
+    assert not WIPING_CHECKS & {f["check"] for f in report["findings"]}
+    assert not demo_case.truth.wiping and not demo_case.truth.not_established
 
 
 def test_a_smaller_skew_drops_links_that_need_more(demo_case: Triaged) -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures for the demo host tests: one generated scenario, and statx for birth times."""
+"""Shared fixtures for the demo host tests: generated scenarios, and statx for birth times."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from breachkit.demo.scenario import Scenario, generate
 from breachkit.host.statx import statx_at
 
 
-@functools.lru_cache(maxsize=2)
-def scenario_for(seed: int) -> Scenario:
-    return generate(seed)
+@functools.lru_cache(maxsize=4)
+def scenario_for(seed: int, name: str = "upload") -> Scenario:
+    return generate(seed, name)
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +26,12 @@ def scenario() -> Scenario:
 @pytest.fixture(scope="session")
 def other_scenario() -> Scenario:
     return scenario_for(1)
+
+
+@pytest.fixture(scope="session")
+def wiped() -> Scenario:
+    """The second incident: in through a blog plugin, root, then the logs wiped."""
+    return scenario_for(0, "wiped")
 
 
 @pytest.fixture(scope="session")

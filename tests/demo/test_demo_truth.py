@@ -11,6 +11,8 @@ from breachkit.demo.scenario import Scenario
 
 RECORDS = (
     "AttackRequest",
+    "AttackerAddress",
+    "AttackerLogin",
     "BenignNoise",
     "Entry",
     "EntryPoint",
@@ -21,6 +23,7 @@ RECORDS = (
     "Timestomp",
     "Trace",
     "Vhost",
+    "Wipe",
 )
 
 

@@ -49,3 +49,40 @@ def test_complete_records_raise_nothing(tmp_path: Path) -> None:
         _utmp(user, b"x", DAY + hour * 3600) for user, hour in ((b"anna", 10), (b"root", 12), (b"anna", 14))
     )
     assert _missing(_root(tmp_path, wtmp)) == []
+
+
+def _lastlog_findings(tmp_path: Path, auth: bytes) -> list[tuple[str | None, int | None, str | None]]:
+    import struct
+
+    put(tmp_path, "/etc/timezone", b"Etc/UTC\n")
+    put(tmp_path, "/etc/passwd", b"root:x:0:0:root:/root:/bin/bash\nanna:x:1:1::/home/anna:/bin/bash\n")
+    put(tmp_path, "/var/log/auth.log", auth)
+    put(
+        tmp_path,
+        "/var/log/wtmp",
+        _utmp(b"anna", b"192.0.2.10", DAY + 10 * 3600) + _utmp(b"anna", b"192.0.2.10", DAY + 14 * 3600),
+    )
+    lastlog = struct.pack("<i32s256s", DAY + 12 * 3600, b"pts/1", b"203.0.113.66")  # root, at noon
+    lastlog += struct.pack("<i32s256s", DAY + 14 * 3600, b"pts/0", b"192.0.2.10")  # anna: wtmp has it
+    put(tmp_path, "/var/log/lastlog", lastlog)
+    source = RootSource(str(tmp_path))
+    try:
+        result = analyze(source)
+    finally:
+        source.close()
+    return [
+        (e.path, e.line, e.note) for f in result.findings if f.check == "logs.lastlog-not-in-wtmp" for e in f.evidence
+    ]
+
+
+def test_a_last_login_wtmp_lost_is_found_in_lastlog(tmp_path: Path) -> None:
+    assert _lastlog_findings(tmp_path, AUTH) == [
+        ("/var/log/lastlog", 0, "root from 203.0.113.66; auth.log has it (/var/log/auth.log:2)")
+    ]
+
+
+def test_lastlog_may_be_the_only_record_left(tmp_path: Path) -> None:
+    without_root = b"".join(line + b"\n" for line in AUTH.splitlines() if b"root" not in line)
+    assert _lastlog_findings(tmp_path, without_root) == [
+        ("/var/log/lastlog", 0, "root from 203.0.113.66; auth.log has no such login either")
+    ]

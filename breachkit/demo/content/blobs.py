@@ -369,6 +369,11 @@ def utmp_record(
     )
 
 
+def lastlog_record(time_ns: int, line: str, host: str) -> bytes:
+    """One 292-byte ``struct lastlog`` (32-bit ``ll_time``, glibc on x86-64); all zero for "never"."""
+    return struct.pack("<i32s256s", time_ns // 1_000_000_000, line.encode(), host.encode())
+
+
 # --------------------------------------------------------------------------- gzip
 
 

@@ -5,8 +5,8 @@ Debian 12's rsyslog writes RFC 3339 stamps with microseconds and the UTC offset
 follow OpenSSH 9.2, Linux-PAM 1.5, Debian cron 3.0pl1 and systemd 252 as they
 appear on such a host. One helper per kind of event keeps related lines
 consistent: a cron job gives its ``CMD`` line in syslog and its PAM session
-lines in auth.log; an SSH login gives auth.log lines, a systemd scope line and a
-wtmp record pair.
+lines in auth.log; an SSH login gives auth.log lines, a systemd scope line, a
+wtmp record pair and the account's lastlog entry.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class HostLog:
     kern: list[Line] = field(default_factory=list)
     wtmp: list[tuple[int, bytes]] = field(default_factory=list)
     btmp: list[tuple[int, bytes]] = field(default_factory=list)
+    #: every interactive login: (time, user, uid, tty, address), for lastlog
+    logins: list[tuple[int, str, int, str, str]] = field(default_factory=list)
     session_no: int = 0
 
     def pid(self, t: int) -> int:
@@ -82,17 +84,19 @@ class HostLog:
         self.sys(t + duration, "systemd[1]", f"{unit}: Deactivated successfully.")
         self.sys(t + duration + 300 * clock.US, "systemd[1]", f"Finished {unit} - {description}.")
 
-    def ssh_session(self, start: int, end: int, user: str, uid: int, ip: str, fingerprint: str) -> None:
-        """A public-key SSH login and its logout, with wtmp records."""
+    def ssh_session(self, start: int, end: int, user: str, uid: int, ip: str, fingerprint: str | None) -> str:
+        """An SSH login with a key (a password without ``fingerprint``) and its logout, with wtmp records.
+
+        Returns the session's terminal (``pts/0``).
+        """
         self.session_no += 1
         number = self.session_no
         pid = self.pid(start)
         port = self.rng.randrange(40_000, 65_000)
-        self.authlog(
-            start,
-            f"sshd[{pid}]",
-            f"Accepted publickey for {user} from {ip} port {port} ssh2: ED25519 SHA256:{fingerprint}",
-        )
+        how = f"publickey for {user} from {ip} port {port} ssh2: ED25519 SHA256:{fingerprint}"
+        if fingerprint is None:
+            how = f"password for {user} from {ip} port {port} ssh2"
+        self.authlog(start, f"sshd[{pid}]", f"Accepted {how}")
         self.authlog(
             start + 4 * clock.MS,
             f"sshd[{pid}]",
@@ -106,6 +110,7 @@ class HostLog:
         self.wtmp.append(
             (start, blobs.utmp_record(blobs.UT_USER_PROCESS, pid + 2, tty, "ts/" + tty[4:], user, ip, start))
         )
+        self.logins.append((start, user, uid, tty, ip))
         self.authlog(end, f"sshd[{pid + 2}]", f"Received disconnect from {ip} port {port}:11: disconnected by user")
         self.authlog(end + 200 * clock.US, f"sshd[{pid + 2}]", f"Disconnected from user {user} {ip} port {port}")
         self.authlog(end + 3 * clock.MS, f"sshd[{pid}]", f"pam_unix(sshd:session): session closed for user {user}")
@@ -117,9 +122,10 @@ class HostLog:
         self.authlog(end + 12 * clock.MS, f"systemd-logind[{LOGIND_PID}]", f"Removed session {number}.")
         self.sys(end + 11 * clock.MS, "systemd[1]", f"session-{number}.scope: Deactivated successfully.")
         self.wtmp.append((end, blobs.utmp_record(blobs.UT_DEAD_PROCESS, pid + 2, tty, "ts/" + tty[4:], "", "", end)))
+        return tty
 
-    def sudo(self, t: int, user: str, uid: int, pwd: str, command: str, duration: int) -> None:
-        self.authlog(t, "sudo", f"{user:>8} : TTY=pts/0 ; PWD={pwd} ; USER=root ; COMMAND={command}")
+    def sudo(self, t: int, user: str, uid: int, pwd: str, command: str, duration: int, tty: str = "pts/0") -> None:
+        self.authlog(t, "sudo", f"{user:>8} : TTY={tty} ; PWD={pwd} ; USER=root ; COMMAND={command}")
         self.authlog(
             t + 2 * clock.MS,
             "sudo",
@@ -237,6 +243,24 @@ class HostLog:
             f"rsyslogd[{RSYSLOG_PID}]",
             '[origin software="rsyslogd" swVersion="8.2302.0" '
             f'x-pid="{RSYSLOG_PID}" x-info="https://www.rsyslog.com"] rsyslogd was HUPed',
+        )
+
+    def lastlog(self, until: int) -> bytes:
+        """``/var/log/lastlog`` as sshd leaves it: one record per UID up to the highest that logged in.
+
+        Only logins before ``until`` count; a UID that never logged in keeps an
+        all-zero record (real files are sparse there).
+        """
+        latest: dict[int, tuple[int, str, str]] = {}
+        for t, _user, uid, tty, ip in sorted(self.logins):
+            if t < until:
+                latest[uid] = (t, tty, ip)
+        if not latest:
+            return b""
+        empty = blobs.lastlog_record(0, "", "")
+        return b"".join(
+            blobs.lastlog_record(latest[uid][0], latest[uid][1], latest[uid][2]) if uid in latest else empty
+            for uid in range(max(latest) + 1)
         )
 
     @staticmethod

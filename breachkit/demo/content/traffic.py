@@ -36,6 +36,11 @@ BLOG_OWNER_IP = "198.51.100.94"
 MONITOR_IP = "198.51.100.10"
 ATTACKER_IP = "203.0.113.77"
 PAYLOAD_HOST_IP = "198.51.100.23"
+#: the "wiped" incident: the web client, the SSH login as anna, the root login that wiped, the miner's host
+INTRUDER_WEB_IP = "192.0.2.189"
+INTRUDER_SSH_IP = "198.51.100.201"
+INTRUDER_ROOT_IP = "203.0.113.166"
+MINER_HOST_IP = "203.0.113.88"
 RESERVED_IPS = frozenset(
     {
         SERVER_IP,
@@ -49,6 +54,10 @@ RESERVED_IPS = frozenset(
         MONITOR_IP,
         ATTACKER_IP,
         PAYLOAD_HOST_IP,
+        INTRUDER_WEB_IP,
+        INTRUDER_SSH_IP,
+        INTRUDER_ROOT_IP,
+        MINER_HOST_IP,
         "192.0.2.53",
         "192.0.2.54",
         "192.0.2.123",

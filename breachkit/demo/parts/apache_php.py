@@ -16,7 +16,6 @@ from breachkit.demo.calendar import (
     KANZLEI_DEPLOY,
     PHP_TUNING,
     SHOP_LAUNCH,
-    SNAPSHOT,
     STACK_INSTALL,
     TSV_DEPLOY,
     utc_ns,
@@ -134,7 +133,7 @@ def build(world: World) -> None:
 
 def _letsencrypt(world: World, domain: str, t: int) -> None:
     tree = world.tree
-    renewals = 1 + (SNAPSHOT - DAY - t) // (60 * DAY)
+    renewals = 1 + (world.dates.snapshot - DAY - t) // (60 * DAY)
     tree.mkdirs(f"/etc/letsencrypt/live/{domain}", t, mode=0o700)
     tree.mkdirs(f"/etc/letsencrypt/archive/{domain}", t, mode=0o700)
     # certbot.timer renews every 60 days; the files of the latest renewal are current

@@ -2,9 +2,8 @@
 
 Fills the :class:`~breachkit.demo.content.hostlog.HostLog` (syslog, auth.log,
 kern.log, wtmp, btmp) and Apache's error lines, from October 2026 to the
-snapshot, and after the attack also its consequences: the attacker's crontab
-running every five minutes and the flood filling the connection table. The
-files these jobs read get their atimes; the timer stamps, logrotate's state
+snapshot; what the attack keeps doing on the host is its story's ``aftermath``.
+The files these jobs read get their atimes; the timer stamps, logrotate's state
 file and the admins' shell histories get their final times.
 """
 
@@ -18,24 +17,28 @@ from breachkit.demo.calendar import (
     KERNEL,
     KERNEL_UPGRADE,
     LAST_BOOT,
-    NETWORK_CUT,
     PREVIOUS_BOOT,
-    SNAPSHOT,
     SYSLOG_FROM,
     midnights,
 )
 from breachkit.demo.content import clock, hostlog, traffic, web
 from breachkit.demo.content.clock import DAY, HOUR, MINUTE, MS, SECOND
-from breachkit.demo.parts.attack import Attack
 from breachkit.demo.truth import BenignNoise
 from breachkit.demo.world import ANNA, THOMAS, WWW, World, random_for
 
 
-def build(world: World, attack: Attack) -> None:
+def cron_job(world: World, t: int, user: str, uid: int, command: str, duration: int) -> None:
+    """One run of a cron job before the snapshot: CMD in syslog, the PAM session in auth.log."""
+    if t < world.dates.snapshot:
+        world.log.cron(t, user, uid, command, duration)
+
+
+def build(world: World) -> None:
     """Cron, timers, logins, brute force, boots, rotations: syslog, auth.log, kern.log, wtmp, btmp."""
     log, tree = world.log, world.tree
     rng = random_for(world.seed, "host")
-    days = midnights(SYSLOG_FROM - DAY, SNAPSHOT)
+    snapshot, network_cut = world.dates.snapshot, world.dates.network_cut
+    days = midnights(SYSLOG_FROM - DAY, snapshot)
     boots = (PREVIOUS_BOOT, LAST_BOOT)
     for boot in boots:
         if boot != PREVIOUS_BOOT:
@@ -43,9 +46,8 @@ def build(world: World, attack: Attack) -> None:
         log.boot(boot + 1_100 * MS, KERNEL if boot == LAST_BOOT else "6.1.0-39-amd64")
     stamp_last: dict[str, int] = {}
 
-    def cron_job(t: int, user: str, uid: int, command: str, duration: int) -> None:
-        if t < SNAPSHOT:
-            log.cron(t, user, uid, command, duration)
+    def cron(t: int, user: str, uid: int, command: str, duration: int) -> None:
+        cron_job(world, t, user, uid, command, duration)
 
     php_clean = (
         "[ -x /usr/lib/php/sessionclean ] && if [ ! -d /run/systemd/system ]; then /usr/lib/php/sessionclean; fi"
@@ -54,9 +56,9 @@ def build(world: World, attack: Attack) -> None:
         weekday = clock.weekday(day)
         for hour in range(24):
             h = day + hour * HOUR
-            if h >= SNAPSHOT:
+            if h >= snapshot:
                 break
-            cron_job(
+            cron(
                 h + 17 * MINUTE + rng.randrange(80) * MS,
                 "root",
                 0,
@@ -65,9 +67,9 @@ def build(world: World, attack: Attack) -> None:
             )
             for minute in (9, 39):
                 t = h + minute * MINUTE + rng.randrange(80) * MS
-                if t >= SNAPSHOT:
+                if t >= snapshot:
                     continue
-                cron_job(t, "root", 0, php_clean, 12 * MS)
+                cron(t, "root", 0, php_clean, 12 * MS)
                 run = t + rng.randrange(20, 900) * MS
                 log.unit(run, "phpsessionclean.service", "Clean php session files", 600 * MS + rng.randrange(400) * MS)
                 stamp_last["phpsessionclean"] = run
@@ -76,28 +78,28 @@ def build(world: World, attack: Attack) -> None:
                 tree.read("/usr/bin/dash", t + 4 * MS)
             if weekday < 5 and 7 <= hour <= 19:
                 for minute in (0, 15, 30, 45):
-                    cron_job(
+                    cron(
                         h + minute * MINUTE + rng.randrange(60) * MS,
                         "www-data",
                         WWW,
                         f"/usr/bin/php {web.docroot(web.SHOP)}/cron/import_stock.php",
                         180 * MS,
                     )
-        cron_job(
+        cron(
             day + HOUR + 30 * MINUTE + rng.randrange(80) * MS,
             "root",
             0,
             "/usr/local/sbin/backup-sites.sh >> /var/log/backup-sites.log 2>&1",
             6 * MINUTE,
         )
-        cron_job(
+        cron(
             day + 2 * HOUR + 15 * MINUTE + rng.randrange(80) * MS,
             "www-data",
             WWW,
             f"/usr/bin/php {web.docroot(web.SHOP)}/cron/sitemap.php",
             1_400 * MS,
         )
-        cron_job(
+        cron(
             day + 6 * HOUR + 25 * MINUTE + rng.randrange(80) * MS,
             "root",
             0,
@@ -106,7 +108,7 @@ def build(world: World, attack: Attack) -> None:
         )
         tree.read("/usr/bin/php8.2", day + 2 * HOUR + 15 * MINUTE + 10 * MS)
         if weekday == 6:
-            cron_job(
+            cron(
                 day + 6 * HOUR + 47 * MINUTE + rng.randrange(80) * MS,
                 "root",
                 0,
@@ -146,7 +148,7 @@ def build(world: World, attack: Attack) -> None:
             ),
         ):
             t = day + at_time + rng.randrange(SECOND)
-            if t >= SNAPSHOT:
+            if t >= snapshot:
                 continue
             log.unit(t, unit, desc, dur)
             stamp_last[name] = t
@@ -166,12 +168,12 @@ def build(world: World, attack: Attack) -> None:
                 if rng.random() < chance:
                     t = day + 8 * HOUR + rng.randrange(8 * HOUR)
                     end = t + rng.randrange(4 * MINUTE, 70 * MINUTE)
-                    if end < attack.start:
+                    if end < world.dates.admins_until:
                         log.ssh_session(t, end, user, uid, ip, key)
                         world.secrets[f"last-logout:{user}"] = f"{end}"
             if rng.random() < 0.15:
                 t = day + 20 * HOUR + rng.randrange(2 * HOUR)
-                if t < attack.start:
+                if t < world.dates.admins_until:
                     log.ssh_session(
                         t,
                         t + rng.randrange(3 * MINUTE, 25 * MINUTE),
@@ -183,7 +185,7 @@ def build(world: World, attack: Attack) -> None:
         # SSH brute force from the internet, any time, both real and invented user names
         for _ in range(rng.randrange(4, 16)):
             t = day + rng.randrange(DAY)
-            if t >= NETWORK_CUT:
+            if t >= network_cut:
                 continue
             ip = f"{rng.choice(('203.0.113', '198.51.100'))}.{rng.randrange(100, 251)}"
             if ip in traffic.RESERVED_IPS:
@@ -258,10 +260,10 @@ def build(world: World, attack: Attack) -> None:
             "/var/www/kanzlei-schneider.example/htdocs/kontakt.php on line 7",
         ),
     ):
-        for day in midnights(APACHE_LOG_FROM, NETWORK_CUT):
+        for day in midnights(APACHE_LOG_FROM, network_cut):
             if rng.random() < 0.35:
                 t = day + rng.randrange(DAY)
-                if t < NETWORK_CUT:
+                if t < network_cut:
                     ip = f"198.51.100.{rng.randrange(30, 60)}"
                     world.error_lines.setdefault(domain, []).append(
                         (
@@ -270,24 +272,8 @@ def build(world: World, attack: Attack) -> None:
                             f"[client {ip}:{rng.randrange(30_000, 65_000)}] {message}",
                         )
                     )
-    # error lines of the attack need the Apache prefix except raw stderr of child processes
-    # the attacker's crontab: cron picks it up at the next minute and runs it every five minutes
-    reload_at = (attack.crontab_installed // MINUTE + 1) * MINUTE + 700 * MS
-    log.sys(reload_at, f"cron[{hostlog.CRON_DAEMON_PID}]", "(www-data) RELOAD (crontabs/www-data)")
-    tree.read("/var/spool/cron/crontabs/www-data", reload_at + MS)
-    t = (attack.crontab_installed // (5 * MINUTE) + 1) * 5 * MINUTE + rng.randrange(60) * MS
-    while t < SNAPSHOT:
-        cron_job(t, "www-data", WWW, "/tmp/.X11-cache/run.sh >/dev/null 2>&1", 25 * MS)
-        tree.read("/tmp/.X11-cache/run.sh", t + 6 * MS)
-        t += 5 * MINUTE + rng.randrange(60) * MS
-    # the flood fills the connection tracking table until the provider pulls the plug
-    t = attack.dos_started + 95 * SECOND
-    while t < NETWORK_CUT + 20 * MINUTE:
-        log.kernel(t, "nf_conntrack: nf_conntrack: table full, dropping packet")
-        log.kernel(t + 5 * SECOND, f"net_ratelimit: {rng.randrange(200, 4_000)} callbacks suppressed")
-        t += rng.randrange(2 * MINUTE, 14 * MINUTE)
-    t = NETWORK_CUT + 8 * MINUTE
-    while t < SNAPSHOT:
+    t = network_cut + 8 * MINUTE
+    while t < snapshot:
         log.sys(
             t,
             f"systemd-timesyncd[{hostlog.TIMESYNCD_PID}]",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from breachkit.demo.calendar import SNAPSHOT, midnights
+from breachkit.demo.calendar import midnights
 from breachkit.demo.content import web
 from breachkit.demo.content.clock import DAY, HOUR, MINUTE, MS, SECOND
 from breachkit.demo.content.traffic import Hit
@@ -40,7 +40,7 @@ def build(world: World) -> None:
     lifetime = 172_800 * SECOND
     runs = sorted(
         day + hour * HOUR + minute * MINUTE
-        for day in midnights(SNAPSHOT - 4 * DAY, SNAPSHOT)
+        for day in midnights(world.dates.snapshot - 4 * DAY, world.dates.snapshot)
         for hour in range(24)
         for minute in (9, 39)
     )
@@ -58,14 +58,14 @@ def build(world: World) -> None:
             sessions.setdefault(key, []).append(hit)
         for hits in sessions.values():
             first, last = hits[0], hits[-1]
-            if last.time_ns < SNAPSHOT - 4 * DAY:
+            if last.time_ns < world.dates.snapshot - 4 * DAY:
                 continue
             born = first.time_ns + rng.randrange(2, 9) * MS + tree.small()
             changed = last.time_ns + rng.randrange(12, 60) * MS + tree.small()
             deleted = next((r for r in runs if r - changed > lifetime + MINUTE), None)
             if any(h.target == "/admin/logout.php" for h in hits):
                 deleted = changed
-            if deleted is not None and deleted <= SNAPSHOT:
+            if deleted is not None and deleted <= world.dates.snapshot:
                 tree.removed(folder, deleted + 200 * MS)
                 continue
             if first.actor == "owner":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from breachkit.demo.calendar import LAST_BOOT, PREVIOUS_BOOT, SNAPSHOT, SYSLOG_FROM, midnights
+from breachkit.demo.calendar import LAST_BOOT, PREVIOUS_BOOT, SYSLOG_FROM, midnights
 from breachkit.demo.content import web
 from breachkit.demo.content.clock import DAY, HOUR, MINUTE, MS, SECOND
 from breachkit.demo.world import World
@@ -71,11 +71,11 @@ def by_services(world: World) -> None:
     every SSH connection, programs and libraries when they are started. Only the reads relatime
     lets through show, so these files have recent but not up-to-the-second atimes."""
     tree = world.tree
-    days = midnights(SYSLOG_FROM - DAY, SNAPSHOT)
+    days = midnights(SYSLOG_FROM - DAY, world.dates.snapshot)
     for day in days:
         for hour in range(24):
             t = day + hour * HOUR + 17 * MINUTE + 4 * MS
-            if t >= SNAPSHOT:
+            if t >= world.dates.snapshot:
                 break
             for path in (
                 "/etc/passwd",

@@ -3,9 +3,10 @@
 The requests become the access logs (:mod:`breachkit.demo.parts.logs`), PHP
 sessions (:mod:`breachkit.demo.parts.php_sessions`) and atimes
 (:mod:`breachkit.demo.parts.reads`). The owners' uploads also create files: the
-shop owner's product photos through the same ``admin/upload.php`` the attacker
-abuses, and the blog owner's photo on the attack Saturday – benign files in
-upload folders an investigator must tell apart from the webshell.
+shop owner's product photos through the shop's ``admin/upload.php``, and the
+blog owner's phone photo near the attack – benign files in
+upload folders an investigator must tell apart from the webshell. Scanners that
+probe for a file a site really has (a plugin's ``readme.txt``) get it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import random
 import urllib.parse
 
-from breachkit.demo.calendar import APACHE_LOG_FROM, ATTACK_DAY, NETWORK_CUT, midnights
+from breachkit.demo.calendar import APACHE_LOG_FROM, midnights
 from breachkit.demo.content import blobs, clock, traffic, web
 from breachkit.demo.content.clock import DAY, HOUR, MINUTE, MS, SECOND, local_ns
 from breachkit.demo.content.traffic import Hit, Site
@@ -129,19 +130,25 @@ def build(world: World) -> None:
     rng = random_for(world.seed, "traffic")
     gen = traffic.Traffic(rng, 1_000_000)
     sites = _site_profiles(world)
-    days = midnights(APACHE_LOG_FROM, NETWORK_CUT)
+    network_cut = world.dates.network_cut
+    days = midnights(APACHE_LOG_FROM, network_cut)
     scan_status = {
         web.SHOP: {"/admin/": 302, "/server-status": 403, "/.git/config": 403, "/": 200},
         web.BLOG: {"/wp-login.php": 200, "/xmlrpc.php": 405, "/server-status": 403, "/": 200},
         web.KANZLEI: {"/server-status": 403, "/": 200},
         web.TSV: {"/server-status": 403, "/": 200},
     }
+    for domain, status_of in scan_status.items():
+        for _method, probe in traffic.SCANNER_PROBES:
+            node = world.tree.nodes.get(web.docroot(domain) + probe)
+            if node is not None and node.kind == "file":
+                status_of.setdefault(probe, 200)
     for domain, site in sites.items():
         hits = list(gen.visits(site, days))
         hits += gen.crawlers(site, days)
         hits += gen.scanners(site, days, 2.5, scan_status[domain])
         if domain == web.SHOP:
-            hits += gen.monitor(site, APACHE_LOG_FROM, NETWORK_CUT, 30 * MINUTE)
+            hits += gen.monitor(site, APACHE_LOG_FROM, network_cut, 30 * MINUTE)
             hits += _cart_flows(rng, gen, hits)
         world.hits.setdefault(domain, []).extend(hits)
     world.hits.setdefault("", []).extend(gen.scanners(None, days, 6, {"/": 200}, not_found_size=196))
@@ -150,7 +157,7 @@ def build(world: World) -> None:
     _wordpress_self(world, rng, days)
     # nothing reaches the host after the provider cut it off
     for domain in world.hits:
-        world.hits[domain] = [h for h in world.hits[domain] if h.time_ns < NETWORK_CUT or h.actor == "attacker"]
+        world.hits[domain] = [h for h in world.hits[domain] if h.time_ns < network_cut or h.actor == "attacker"]
 
 
 def _cart_flows(rng: random.Random, gen: traffic.Traffic, hits: list[Hit]) -> list[Hit]:
@@ -320,8 +327,8 @@ def _shop_owner(world: World, rng: random.Random, gen: traffic.Traffic, days: li
 
 
 def _blog_owner(world: World, rng: random.Random, gen: traffic.Traffic, days: list[int]) -> None:
-    """The blog's owner publishes posts in the evening, each with a photo; and on the attack
-    Saturday afternoon uploads a photo for the next post (benign weekend noise in an upload folder)."""
+    """The blog's owner publishes posts in the evening, each with a photo; and near the attack
+    uploads a phone photo for the next post (benign noise in an upload folder)."""
     agent = traffic.BROWSERS[4][0]
     ip = traffic.BLOG_OWNER_IP
     base = f"https://{web.BLOG}"
@@ -332,7 +339,7 @@ def _blog_owner(world: World, rng: random.Random, gen: traffic.Traffic, days: li
         when = local_ns(y, m, d, 19, 0) + rng.randrange(0, 2 * HOUR)
         if when >= APACHE_LOG_FROM:
             sessions.append((when, f"{slug}-1.jpg", True))
-    sessions.append((local_ns(*ATTACK_DAY, 15, 41, 52) + rng.randrange(SECOND), "IMG_20261121_153817.jpg", False))
+    sessions.append((world.dates.owner_photo + rng.randrange(SECOND), world.dates.owner_photo_name, False))
     for start, name, publish in sessions:
         visit = gen.next_visit = gen.next_visit + 1
         t = start
@@ -356,8 +363,8 @@ def _blog_owner(world: World, rng: random.Random, gen: traffic.Traffic, days: li
                     noise=""
                     if publish
                     else (
-                        "the blog owner uploaded a phone photo through WordPress on Saturday afternoon "
-                        "(async-upload.php); WordPress made the resized copies"
+                        "the blog owner uploaded a phone photo through WordPress "
+                        f"({clock.to_local(t).strftime('%A %H:%M')}, async-upload.php); WordPress made the resized copies"
                     ),
                 )
     world.hits[web.BLOG].extend(hits)

@@ -6,7 +6,7 @@ import os
 from datetime import timezone
 from pathlib import Path
 
-from breachkit.artifacts.linux.history import read_history
+from breachkit.artifacts.linux.history import history_files, read_history
 from breachkit.artifacts.rotated import Problems
 from breachkit.artifacts.years import TimeContext
 from breachkit.sources import RootSource
@@ -43,3 +43,27 @@ def test_all_shells(tmp_path: Path) -> None:
     assert commands[3].time_ns == 1795309999 * 10**9 and commands[3].flags == "time-from-file-mtime"
     assert problems.counts["history-disabled"] == 1
     assert commands[0].event().kind == "command"
+
+
+def test_history_state_per_account_with_a_login_shell(tmp_path: Path) -> None:
+    put(
+        tmp_path,
+        "/etc/passwd",
+        PASSWD + b"ben:x:1002:1002::/home/ben:/bin/bash\ncarl:x:1003:1003::/home/carl:/bin/bash\n",
+    )
+    put(tmp_path, "/home/anna/.zsh_history", b": 1795301500:0;ls\n")
+    put(tmp_path, "/home/ben/.bash_history", b"")
+    (tmp_path / "home/carl").mkdir(parents=True)
+    (tmp_path / "root").mkdir()
+    os.symlink("/dev/null", tmp_path / "root/.bash_history")
+    source = RootSource(str(tmp_path))
+    try:
+        states = {h.user: (h.path, h.state) for h in history_files(source)}
+    finally:
+        source.close()
+    assert states == {
+        "anna": ("/home/anna/.zsh_history", "present"),
+        "ben": ("/home/ben/.bash_history", "empty"),
+        "carl": ("/home/carl/.bash_history", "missing"),
+        "root": ("/root/.bash_history", "disabled"),
+    }  # www-data cannot log in (nologin): no judgement

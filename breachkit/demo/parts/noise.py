@@ -1,13 +1,14 @@
-"""Benign files that change in the attack window: WP Super Cache's nightly preload and the shop's sitemap cron.
+"""Benign files that change near the attack: WP Super Cache's nightly preload and the shop's sitemap cron.
 
 Both rewrite files under a document root around the attack, as the webshell
 does; the ground truth lists them as benign noise so a detection can be checked
-for not flagging them.
+for not flagging them. The preload is modelled on the night the story says
+(:attr:`breachkit.demo.story.Dates.cache_preload`).
 """
 
 from __future__ import annotations
 
-from breachkit.demo.calendar import ATTACK_DAY, SHOP_LAUNCH, SNAPSHOT, midnights
+from breachkit.demo.calendar import SHOP_LAUNCH, midnights
 from breachkit.demo.content import clock, web
 from breachkit.demo.content.clock import DAY, HOUR, MINUTE, MS, SECOND, local_ns
 from breachkit.demo.truth import BenignNoise
@@ -15,13 +16,13 @@ from breachkit.demo.world import WWW, World, random_for
 
 
 def build(world: World) -> None:
-    """Rewrite the blog's page cache on the attack night and the shop's sitemap every night."""
+    """Rewrite the blog's page cache on the night the story says and the shop's sitemap every night."""
     tree = world.tree
     rng = random_for(world.seed, "weekend")
-    # WP Super Cache preload: every night at about 23:30 it rewrites every cached page
+    # WP Super Cache preload: every night it rewrites every cached page
     cache = f"{web.docroot(web.BLOG)}/wp-content/cache/supercache/{web.BLOG}"
-    y, m, d = ATTACK_DAY
-    t = local_ns(y, m, d, 23, 30, 7) + rng.randrange(SECOND)
+    t = world.dates.cache_preload + rng.randrange(SECOND)
+    at = clock.to_local(t).strftime("%H:%M")
     pages = [("", "Bergblick Blog", f"https://{web.BLOG}/")] + [
         (f"{date.replace('-', '/')}/{slug}", title, f"https://{web.BLOG}/{date.replace('-', '/')}/{slug}/")
         for date, slug, title in web.BLOG_POSTS
@@ -39,13 +40,13 @@ def build(world: World) -> None:
         path = f"{folder}/index-https.html"
         tree.write(path, page, t + tree.small(), uid=WWW, gid=WWW, linked=t + 9 * MS)
         world.noise.append(
-            BenignNoise(path, "cms-cache", "WP Super Cache's nightly preload (23:30) rewrote the cached page")
+            BenignNoise(path, "cms-cache", f"WP Super Cache's nightly preload ({at}) rewrote the cached page")
         )
     # the shop's nightly sitemap (cron 02:15, www-data) rewrites the file in place
     sitemap = tree.nodes[f"{web.docroot(web.SHOP)}/sitemap.xml"]
-    for day in midnights(SHOP_LAUNCH + 2 * DAY, SNAPSHOT):
+    for day in midnights(SHOP_LAUNCH + 2 * DAY, world.dates.snapshot):
         when = day + 2 * HOUR + 15 * MINUTE + 1_400 * MS + rng.randrange(400) * MS
-        if when < SNAPSHOT:
+        if when < world.dates.snapshot:
             sitemap.mods.append(when)
     world.noise.append(
         BenignNoise(sitemap.path, "cron-output", "the shop's nightly cron job (02:15) rewrites sitemap.xml in place")
