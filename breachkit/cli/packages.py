@@ -30,7 +30,8 @@ def register(sub: Any) -> None:
         help="which system files are not what the vendor shipped (like debsums / rpm -Va, read-only)",
         description=(
             "Hash every file dpkg or rpm installed and compare it with the package database (dpkg md5sums "
-            "and conffiles; rpmdb.sqlite digests, sizes, modes, owners, mtimes, link targets), with rpm -V "
+            "and conffiles; rpm's rpmdb.sqlite, Berkeley DB Packages or NDB Packages.db, read without rpm: "
+            "digests, sizes, modes, owners, mtimes, link targets), with rpm -V "
             "flags S.5.L.UGTP; list files in system folders no package owns and packages without checksums. "
             "--trusted-debs re-derives every expectation from .deb archives, because root can rewrite the "
             "local md5sums. Exit status: 0 nothing differs, 1 something differs."

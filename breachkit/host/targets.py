@@ -54,6 +54,11 @@ TARGETS = (
     Target("/var/lib/dpkg/info/*.conffiles", False, 1 * MiB, "package configuration files"),
     Target("/var/lib/rpm/rpmdb.sqlite", False, 512 * MiB, "installed RPM packages and their checksums"),
     Target("/var/lib/rpm/Packages", False, 512 * MiB, "installed RPM packages (Berkeley DB)"),
+    Target("/var/lib/rpm/Packages.db", False, 512 * MiB, "installed RPM packages (NDB, SUSE)"),
+    # Newer Fedora and openSUSE keep the database here (/var/lib/rpm may be a link to it).
+    Target("/usr/lib/sysimage/rpm/rpmdb.sqlite", False, 512 * MiB, "installed RPM packages and their checksums"),
+    Target("/usr/lib/sysimage/rpm/Packages.db", False, 512 * MiB, "installed RPM packages (NDB, SUSE)"),
+    Target("/usr/lib/sysimage/rpm/Packages", False, 512 * MiB, "installed RPM packages (Berkeley DB)"),
     Target("/tmp", True, 32 * MiB, "world-writable: attackers drop tools here", 256 * MiB),
     Target("/var/tmp", True, 32 * MiB, "world-writable and survives reboots: attackers drop tools here", 256 * MiB),
     Target("/dev/shm", True, 32 * MiB, "memory-backed and world-writable: attackers hide tools here", 256 * MiB),

@@ -4,8 +4,9 @@ Each module reads one package database from a :class:`~breachkit.sources.base.So
 and yields :class:`ExpectedFile` records (what a file should look like, and
 where that expectation came from) plus :class:`DbProblem` records for damage
 found on the way (a corrupt ``md5sums`` line, an unreadable rpm header):
-``dpkg`` (Debian, Ubuntu), ``rpm`` (Fedora, RHEL and derivatives, SUSE: the
-``rpmdb.sqlite`` of rpm >= 4.16). :func:`load` picks whichever exist.
+``dpkg`` (Debian, Ubuntu), ``rpm`` (Fedora, RHEL and derivatives, Amazon
+Linux, SUSE: ``rpmdb.sqlite``, the Berkeley DB ``Packages`` file and SUSE's NDB
+``Packages.db``). :func:`load` picks whichever exist.
 """
 
 from __future__ import annotations

@@ -1,12 +1,15 @@
 """The rpm database, read in Python without rpm: installed packages and their files' digests.
 
-Supported: ``rpmdb.sqlite`` (rpm >= 4.16: Fedora >= 33, RHEL/Rocky/Alma >= 9,
-openSUSE Tumbleweed), at ``/var/lib/rpm/`` or ``/usr/lib/sysimage/rpm/``.
-Its ``Packages`` table holds one header blob per package. **Not supported**:
-the Berkeley DB ``Packages`` file (RHEL <= 8, older Fedora/SUSE) and SUSE's
-NDB ``Packages.db``; for those the database is reported as present but
-unreadable, with the advice to run ``rpm -Va`` from trusted media or
-``rpmdb --rebuilddb --dbpath`` a copy into sqlite format on an analyst machine.
+Looked for at ``/var/lib/rpm/`` and ``/usr/lib/sysimage/rpm/``, in this order of
+preference when a folder holds more than one (a conversion can leave the old
+file behind): ``rpmdb.sqlite`` (rpm >= 4.16: Fedora >= 33, RHEL/Rocky/Alma >= 9,
+openSUSE Tumbleweed; its ``Packages`` table, read through sqlite from a private
+copy), ``Packages.db`` (the NDB backend of SUSE: openSUSE Leap 15, SLE 15;
+:mod:`breachkit.integrity.packages.ndb`) and ``Packages`` (Berkeley DB hash,
+rpm <= 4.15: RHEL/CentOS <= 8, Amazon Linux 2, Fedora <= 32, older SUSE;
+:mod:`breachkit.integrity.packages.bdb`). All three hold one header blob per
+package; which one was read is part of :attr:`RpmDb.manager` (``rpm (Berkeley
+DB)``) and every problem names the file and the page or offset.
 
 A header blob (https://rpm-software-management.github.io/rpm/manual/format_v4.html,
 "Header structure"; no lead and no magic in the database) is: big-endian
@@ -29,11 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from breachkit.integrity.packages import DbProblem, ExpectedFile, Package, PackageDb
+from breachkit.integrity.packages import DbProblem, ExpectedFile, Package, PackageDb, bdb, ndb
 from breachkit.sources.base import Source
 
 LOCATIONS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
 CAP = 2 * 1024**3
+#: A real system has a few thousand packages; a hostile file must not make millions of records.
+MAX_PACKAGES = 100_000
+#: Problems listed per database; the rest are counted in the last entry.
+MAX_PROBLEMS = 1000
 
 TAG_NAME, TAG_VERSION, TAG_RELEASE, TAG_EPOCH, TAG_ARCH = 1000, 1001, 1002, 1003, 1022
 TAG_FILESIZES, TAG_FILEMODES, TAG_FILEMTIMES, TAG_FILEDIGESTS = 1028, 1030, 1034, 1035
@@ -168,64 +175,100 @@ def owned_from_tags(tags: dict[int, Any]) -> list[str]:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class HeaderBlob:
+    """One package's header blob as stored, with its instance number and where in the database file it lies."""
+
+    number: int
+    data: bytes
+    #: ``"page 12"``, ``"offset 8192"``; empty for sqlite rows (the number is the row).
+    where: str = ""
+
+
 @dataclass
 class RpmDb(PackageDb):
-    """An rpmdb.sqlite's package headers (read from a private copy: sqlite never touches the evidence)."""
+    """An rpm database's package headers, kept as blobs and parsed on each pass (parsed, they are much larger)."""
 
     origin: str = ""
-    blobs: list[tuple[int, bytes]] = field(default_factory=list)
+    #: ``sqlite``, ``NDB`` or ``Berkeley DB``.
+    backend: str = ""
+    blobs: list[HeaderBlob] = field(default_factory=list)
+    _reported: set[int] = field(default_factory=set, init=False, repr=False)
+    _unlisted: int = field(default=0, init=False, repr=False)
 
-    def _headers(self) -> Iterator[tuple[int, dict[int, Any]]]:
-        for hnum, blob in self.blobs:
+    def note(self, line: int | None, detail: str) -> None:
+        """Record a problem; past :data:`MAX_PROBLEMS` only their number grows, in the last entry."""
+        if len(self.problems) < MAX_PROBLEMS - 1:
+            self.problems.append(DbProblem(self.origin, line, detail))
+            return
+        if self._unlisted:
+            self.problems.pop()
+        self._unlisted += 1
+        self.problems.append(DbProblem(self.origin, None, f"{self._unlisted} more problems not listed"))
+
+    def _problem(self, blob: HeaderBlob, error: HeaderError) -> None:
+        # files() and owned_paths() both walk the headers: report each bad one once.
+        if blob.number not in self._reported:
+            self._reported.add(blob.number)
+            place = f" ({blob.where})" if blob.where else ""
+            self.note(blob.number, f"package header {blob.number}{place}: {error}")
+
+    def _headers(self) -> Iterator[tuple[HeaderBlob, dict[int, Any]]]:
+        for blob in self.blobs:
             try:
-                yield hnum, parse_header(blob)
+                yield blob, parse_header(blob.data)
             except HeaderError as exc:
-                self.problems.append(DbProblem(self.origin, hnum, f"package header {hnum}: {exc}"))
+                self._problem(blob, exc)
 
     def files(self) -> Iterator[ExpectedFile]:
-        for hnum, tags in self._headers():
+        for blob, tags in self._headers():
             try:
-                _package, files = package_files(tags, f"{self.origin} (header {hnum})")
+                _package, files = package_files(tags, f"{self.origin} (header {blob.number})")
             except HeaderError as exc:
-                self.problems.append(DbProblem(self.origin, hnum, str(exc)))
+                self._problem(blob, exc)
                 continue
             yield from files
 
     def owned_paths(self) -> Iterator[str]:
-        for _hnum, tags in self._headers():
+        for _blob, tags in self._headers():
             yield from owned_from_tags(tags)
+
+    def index_packages(self) -> None:
+        """Fill :attr:`packages` from the blobs (reporting the ones that do not parse)."""
+        for blob, tags in self._headers():
+            try:
+                package, _ = package_files(tags, self.origin)
+            except HeaderError as exc:
+                self._problem(blob, exc)
+                continue
+            self.packages.append(package)
+
+
+#: File name and backend of each format, preferred first (see the module docstring).
+FORMATS = (("rpmdb.sqlite", "sqlite"), ("Packages.db", "NDB"), ("Packages", "Berkeley DB"))
 
 
 def load(source: Source) -> RpmDb | None:
-    """The rpm database of ``source``: parsed when sqlite, reported as unsupported otherwise; ``None`` if absent."""
+    """The rpm database of ``source``, from the first format found (see the module docstring); ``None`` if absent."""
     for folder in LOCATIONS:
-        path = f"{folder}/rpmdb.sqlite"
-        try:
-            data, truncated = source.read_bytes(path, CAP)
-        except OSError:
-            data = None
-        if data is not None:
-            db = RpmDb("rpm", origin=path)
+        for name, backend in FORMATS:
+            path = f"{folder}/{name}"
+            try:
+                data, truncated = source.read_bytes(path, CAP)
+            except OSError:
+                continue
+            db = RpmDb(f"rpm ({backend})", origin=path, backend=backend)
             if truncated:
                 db.problems.append(DbProblem(path, None, f"larger than {CAP} bytes; not read"))
                 return db
-            _read_sqlite(data, db)
-            return db
-        for other, kind in (("Packages", "Berkeley DB"), ("Packages.db", "NDB")):
-            try:
-                source.read_bytes(f"{folder}/{other}", 0)
-            except OSError:
-                continue
-            db = RpmDb("rpm", origin=f"{folder}/{other}")
-            db.problems.append(
-                DbProblem(
-                    f"{folder}/{other}",
-                    None,
-                    f"rpm {kind} database: not supported (only rpmdb.sqlite, rpm >= 4.16). Run 'rpm -Va' from "
-                    "trusted media, or convert a copy: rpmdb --rebuilddb --dbpath <copy> "
-                    "--define '_db_backend sqlite'",
-                )
-            )
+            if backend == "sqlite":
+                _read_sqlite(data, db)
+            elif backend == "NDB":
+                _read_ndb(data, db)
+            else:
+                _read_bdb(data, db)
+            del data  # the blobs are copies: free the whole file before the headers are parsed
+            db.index_packages()
             return db
     return None
 
@@ -243,24 +286,68 @@ def _read_sqlite(data: bytes, db: RpmDb) -> None:
         try:
             connection = sqlite3.connect(f"file:{copy}?mode=ro&immutable=1", uri=True)
         except sqlite3.Error as exc:
-            db.problems.append(DbProblem(db.origin, None, f"not a readable rpm sqlite database: {exc}"))
+            db.note(None, f"not a readable rpm sqlite database: {exc}")
             return
         try:
             rows = connection.execute("SELECT hnum, blob FROM Packages ORDER BY hnum").fetchall()
         except sqlite3.DatabaseError as exc:
-            db.problems.append(DbProblem(db.origin, None, f"not a readable rpm sqlite database: {exc}"))
+            db.note(None, f"not a readable rpm sqlite database: {exc}")
             return
         finally:
             connection.close()
     for hnum, blob in rows:
         if not isinstance(blob, bytes | bytearray | memoryview):
-            db.problems.append(DbProblem(db.origin, int(hnum), "header is not a blob"))
+            db.note(int(hnum), "header is not a blob")
             continue
-        db.blobs.append((int(hnum), bytes(blob)))
-    for _hnum, tags in db._headers():
-        try:
-            package, _ = package_files(tags, db.origin)
-        except HeaderError as exc:
-            db.problems.append(DbProblem(db.origin, None, str(exc)))
+        db.blobs.append(HeaderBlob(int(hnum), bytes(blob)))
+
+
+def _read_bdb(data: bytes, db: RpmDb) -> None:
+    """The header blobs of a Berkeley DB ``Packages`` file: values keyed by 4-byte instance numbers."""
+    try:
+        meta = bdb.read_meta(data)
+    except bdb.BdbError as exc:
+        db.note(None, f"not a readable rpm Berkeley DB database: {exc}")
+        return
+    found: dict[int, HeaderBlob] = {}
+    for count, record in enumerate(bdb.items(data)):
+        if count == 4 * MAX_PACKAGES:
+            # Duplicates and damage cost time per record: a hostile file full of them is cut short.
+            db.note(None, f"more than {count} records (duplicates or damage); the rest is not read")
+            break
+        if isinstance(record, bdb.Damage):
+            db.note(None, record.detail)
             continue
-        db.packages.append(package)
+        where = f"page {record.page}"
+        if len(record.key) != 4:
+            db.note(None, f"{where}: key of {len(record.key)} bytes, not 4; skipped")
+            continue
+        # rpm writes the instance number in its own byte order, which is the database's.
+        number = int.from_bytes(record.key, meta.byte_order)
+        if number == 0:
+            continue  # rpm's own bookkeeping record (the last instance number used), not a package
+        if number in found:
+            db.note(
+                number, f"{where}: package {number} appears again (first on {found[number].where}); this copy skipped"
+            )
+            continue
+        if len(found) == MAX_PACKAGES:
+            db.note(None, f"{where}: more than {MAX_PACKAGES} package records; the rest is not read")
+            break
+        found[number] = HeaderBlob(number, record.value, where)
+    db.blobs.extend(found[number] for number in sorted(found))
+
+
+def _read_ndb(data: bytes, db: RpmDb) -> None:
+    """The header blobs of an NDB ``Packages.db``."""
+    try:
+        for record in ndb.blobs(data):
+            if isinstance(record, ndb.Damage):
+                db.note(None, record.detail)
+            elif len(db.blobs) == MAX_PACKAGES:
+                db.note(None, f"more than {MAX_PACKAGES} package records; the rest is not read")
+                break
+            else:
+                db.blobs.append(HeaderBlob(record.index, record.data, f"offset {record.offset}"))
+    except ndb.NdbError as exc:
+        db.note(None, f"not a readable rpm NDB database: {exc}")
