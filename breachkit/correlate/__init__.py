@@ -277,29 +277,8 @@ def read_findings(path: Path, gaps: list[str]) -> list[Finding]:
     with handle:
         for raw in handle:
             try:
-                data = json.loads(raw)
-                evidence = tuple(
-                    Evidence(
-                        path=e.get("path"),
-                        line=e.get("line"),
-                        sha256=e.get("sha256"),
-                        excerpt=e.get("excerpt"),
-                        note=e.get("note"),
-                    )
-                    for e in data.get("evidence", [])
-                )
-                found.append(
-                    Finding(
-                        check=str(data["check"]),
-                        title=str(data["title"]),
-                        severity=Severity[str(data["severity"]).upper()],
-                        confidence=float(data.get("confidence", 0.5)),
-                        reason=str(data.get("reason", "")),
-                        evidence=evidence,
-                        next_step=data.get("next_step"),
-                    )
-                )
-            except (ValueError, KeyError, TypeError, AttributeError):
+                found.append(Finding.from_json(json.loads(raw)))
+            except ValueError:  # JSON errors are ValueErrors too
                 bad += 1
     if bad:
         gaps.append(f"{bad} line(s) of {path.name} could not be read as findings")

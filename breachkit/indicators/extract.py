@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from breachkit.findings import Severity
+from breachkit.findings import REPORT_FORMAT, Severity
 from breachkit.indicators.model import Indicator, is_public_ip, merge, severity_rank
 
 MIN_MEDIUM_CONFIDENCE = 0.6
@@ -253,7 +253,9 @@ def _findings(root: Path, result: Extraction) -> Iterator[dict[str, Any]]:
             except ValueError:
                 result.problems.append(f"{report}: not JSON; skipped")
                 continue
-            items = data.get("findings") if isinstance(data, dict) else None
+            if not isinstance(data, dict) or data.get("format") == REPORT_FORMAT:
+                continue  # the incident report restates findings read above
+            items = data.get("findings")
             if isinstance(items, list):
                 yield from (item for item in items if isinstance(item, dict))
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from breachkit.findings import REPORT_FORMAT
+
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRef:
@@ -268,6 +270,6 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = asdict(self)
-        data["format"] = "breachkit-report"
+        data["format"] = REPORT_FORMAT
         data["version"] = 1
         return data

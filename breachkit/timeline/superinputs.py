@@ -31,15 +31,13 @@ from typing import Any
 
 from breachkit.errors import BreachkitError
 from breachkit.events import Event
-from breachkit.findings import Evidence, Severity
+from breachkit.findings import REPORT_FORMAT, Evidence, Finding, Severity
 from breachkit.timeline.window import parse_time
 
 #: A findings or live line longer than this is skipped (and counted), not read into memory.
 MAX_LINE = 16 * 1024 * 1024
 #: A ``report/*.json`` larger than this is skipped with a note.
 MAX_REPORT = 256 * 1024 * 1024
-#: The ``format`` of ``breachkit report --format json`` output (:mod:`breachkit.report`).
-REPORT_FORMAT = "breachkit-report"
 #: ``report/triage.json`` repeats ``db/findings.jsonl``; read it only when that file is missing.
 TRIAGE_REPORT = "triage.json"
 #: Command lines are cut to this many characters in a timeline message.
@@ -121,46 +119,22 @@ def read_findings(case_root: Path, problems: InputProblems) -> list[CaseFinding]
 
 
 def _finding(data: Any, stored_in: str) -> CaseFinding | None:
-    if not isinstance(data, dict):
-        return None
     try:
-        severity = Severity[str(data["severity"]).upper()]
-        check, title = str(data["check"]), str(data["title"])
-        confidence = float(data.get("confidence", 0.5))
-    except (KeyError, ValueError, TypeError):
+        finding = Finding.from_json(data)
+    except ValueError:
         return None
-    evidence: list[Evidence] = []
-    raw_evidence = data.get("evidence")
-    for item in raw_evidence if isinstance(raw_evidence, list) else []:
-        if not isinstance(item, dict):
-            continue
-        line = item.get("line")
-        evidence.append(
-            Evidence(
-                path=_text(item.get("path")),
-                line=line if isinstance(line, int) and not isinstance(line, bool) else None,
-                sha256=_text(item.get("sha256")),
-                excerpt=_text(item.get("excerpt")),
-                note=_text(item.get("note")),
-            )
-        )
-    reason = str(data.get("reason") or "")
-    texts = [title, reason] + [t for e in evidence for t in (e.excerpt, e.note) if t]
+    texts = [finding.title, finding.reason] + [t for e in finding.evidence for t in (e.excerpt, e.note) if t]
     return CaseFinding(
-        check=check,
-        title=title,
-        severity=severity,
-        confidence=confidence,
-        reason=reason,
-        evidence=tuple(evidence),
-        next_step=_text(data.get("next_step")),
+        check=finding.check,
+        title=finding.title,
+        severity=finding.severity,
+        confidence=finding.confidence,
+        reason=finding.reason,
+        evidence=finding.evidence,
+        next_step=finding.next_step,
         stored_in=stored_in,
         ips=addresses(texts),
     )
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def addresses(texts: list[str]) -> tuple[str, ...]:
