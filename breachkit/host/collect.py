@@ -22,8 +22,10 @@ from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequenc
 from .bundle import BundleWriter, HashingWriter, dumps
 from .records import FileStat, WarningRecord
 from .rootfs import RootFS, join_host_path, warning_for
+from .statx import StatRun
 from .targets import TARGETS, MiB, Target, expand
 from .toolinfo import examiner_name, tool_info
+from .walklines import Walk
 
 #: File system types a live walk enters: disks and memory-backed scratch space.
 #: Pseudo (proc, sysfs, cgroup), device and network file systems are left out.
@@ -166,15 +168,15 @@ def collect(
     if walk:
         started = time.time()
         walk_out = bundle.open("walk.jsonl")
+
+        def walk_progress(count: int) -> None:
+            nonlocal walked
+            if progress is not None and count // 100000 > walked // 100000:
+                progress("walk: %d entries" % (count // 100000 * 100000))
+            walked = count
+
         try:
-            for entry in walk_root(fs, excluded, cross_mounts):
-                if isinstance(entry, WarningRecord):
-                    warn(entry)
-                    continue
-                walk_out.write((entry.to_jsonl() + "\n").encode("ascii"))
-                walked += 1
-                if progress is not None and walked % 100000 == 0:
-                    progress("walk: %d entries" % walked)
+            walk_root(fs, excluded, cross_mounts).write_jsonl(walk_out.write, warn, walk_progress)
             log.step("walk", "ok", started, entries=walked)
         except OSError as exc:  # the root itself became unreadable
             log.step("walk", "error", started, entries=walked, error=str(exc))
@@ -261,31 +263,40 @@ def _zone_from_localtime(fs: RootFS) -> str:
     return target.split(marker, 1)[1] if marker in target else ""
 
 
-def walk_root(
-    fs: RootFS, excluded: Sequence[str] = (), cross_mounts: bool = False
-) -> Iterator[Union[FileStat, WarningRecord]]:
-    """The walk a collection makes: one file system, or on a live host every local one."""
+def walk_root(fs: RootFS, excluded: Sequence[str] = (), cross_mounts: bool = False) -> Walk:
+    """The walk a collection makes: one file system, or on a live host every local one.
+
+    Iterate the result for :class:`FileStat` and :class:`WarningRecord`
+    items, or call its ``write_jsonl`` for the lines of ``walk.jsonl``.
+    """
+    return Walk(lambda batch: _root_runs(fs, excluded, cross_mounts, batch))
+
+
+def _root_runs(
+    fs: RootFS, excluded: Sequence[str], cross_mounts: bool, batch: bool
+) -> Iterator[Union[StatRun, WarningRecord]]:
     if cross_mounts:
-        yield from _walk_cross(fs, excluded)
+        yield from _cross_runs(fs, excluded, batch)
         return
     devices, extra_starts = _live_mounts(fs) if fs.is_live else (None, [])
-    yield from fs.walk("/", skip=excluded, devices=devices)
+    yield from fs.walk_runs("/", skip=excluded, devices=devices, batch=batch)
     for start in extra_starts:  # e.g. /dev/shm, below the skipped /dev
-        yield from fs.walk(start, skip=excluded, devices=devices)
+        yield from fs.walk_runs(start, skip=excluded, devices=devices, batch=batch)
 
 
-def _walk_cross(fs: RootFS, excluded: Sequence[str]) -> Iterator[Union[FileStat, WarningRecord]]:
+def _cross_runs(fs: RootFS, excluded: Sequence[str], batch: bool) -> Iterator[Union[StatRun, WarningRecord]]:
     """A walk that enters every file system mounted below the root (``--cross-mounts``)."""
     pending = ["/"]
     while pending:
         start = pending.pop()
-        for entry in fs.walk(start, skip=excluded):
-            if isinstance(entry, WarningRecord) and entry.kind == "mount-point":
-                pending.append(entry.path)
-                continue
-            if isinstance(entry, FileStat) and entry.path == start and start != "/":
-                continue  # the walk above already listed the mount point itself
-            yield entry
+        for item in fs.walk_runs(start, skip=excluded, batch=batch):
+            if isinstance(item, WarningRecord):
+                if item.kind == "mount-point":
+                    pending.append(item.path)
+                    continue
+            elif start != "/" and item.paths[0] == start:
+                continue  # the start alone: the walk above already listed the mount point
+            yield item
 
 
 def _live_mounts(fs: RootFS) -> Tuple[Optional[Set[int]], List[str]]:

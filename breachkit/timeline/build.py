@@ -39,6 +39,7 @@ from typing import Any
 from breachkit import tables
 from breachkit.events import EVENT_COLUMNS
 from breachkit.host.records import FileStat, WarningRecord
+from breachkit.host.walklines import Walk
 from breachkit.tables import append_rows, create_table
 from breachkit.timeline.accounts import Accounts
 
@@ -284,25 +285,38 @@ def load_entries(
     caps: list[tuple[str, str]] = []
     create_table(con, "timeline_warnings", WARNING_COLUMNS)
     pending: list[tuple[str, str, str]] = []
+
+    def warn(record: WarningRecord) -> None:
+        nonlocal pending
+        result.warn(record)
+        pending.append((record.path, record.kind, record.detail))
+        if len(pending) >= 10_000:
+            append_rows(con, "timeline_warnings", WARNING_COLUMNS, pending)
+            pending = []
+
+    def read_capability(entry: FileStat) -> None:
+        if capability is not None:
+            cap = capability(entry)
+            if cap is not None:
+                caps.append((visible(entry.path), cap))
+
     fd, name = tempfile.mkstemp(prefix="breachkit-walk-", suffix=".jsonl", dir=scratch)
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            for entry in entries:
-                if isinstance(entry, WarningRecord):
-                    result.warn(entry)
-                    pending.append((entry.path, entry.kind, entry.detail))
-                    if len(pending) >= 10_000:
-                        append_rows(con, "timeline_warnings", WARNING_COLUMNS, pending)
-                        pending = []
-                    continue
-                line = entry.to_jsonl()
-                if precision is not None:
-                    line = line[:-1] + f',"precision_ns":{int(precision(entry))}}}'
-                out.write(line + "\n")
-                if capability is not None:
-                    cap = capability(entry)
-                    if cap is not None:
-                        caps.append((visible(entry.path), cap))
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(entries, Walk) and precision is None:
+                # A root's walk writes its lines itself, straight from the stat
+                # records; only executables become FileStat (for their capability).
+                entries.write_jsonl(out.write, warn, executables=read_capability if capability is not None else None)
+            else:
+                for entry in entries:
+                    if isinstance(entry, WarningRecord):
+                        warn(entry)
+                        continue
+                    line = entry.to_jsonl()
+                    if precision is not None:
+                        line = line[:-1] + f',"precision_ns":{int(precision(entry))}}}'
+                    out.write((line + "\n").encode("ascii"))
+                    read_capability(entry)
         append_rows(con, "timeline_warnings", WARNING_COLUMNS, pending)
         load_walk_jsonl(con, Path(name), accounts, origin, result)
     finally:

@@ -8,17 +8,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from breachkit.host.collect import CollectResult, collect
-from breachkit.host.records import FileStat, WarningRecord
-from breachkit.host.rootfs import RootFS
+from breachkit.host.records import FileStat
+from breachkit.host.statx import StatBuffer
 from breachkit.host.targets import Target
-from tests.hostile import build_hostile_root, delete_when, snapshot, snapshot_diff
+from tests.hostile import build_hostile_root, remove_tree, snapshot, snapshot_diff
 
 REPO = Path(__file__).resolve().parents[2]
 IS_ROOT = os.geteuid() == 0
@@ -183,16 +182,20 @@ def test_files_vanishing_during_collection(tmp_path: Path, monkeypatch: pytest.M
     host = build_hostile_root(tmp_path / "root")
     real = host.real("/var/log")
     os.mkdir(real + b"/gone-dir")
-    original = RootFS.walk
+    victims = [real + b"/gone-dir", real + b"/syslog"]
+    original = StatBuffer.fill
 
-    def walk(self: RootFS, *args: Any, **kwargs: Any) -> Iterator[FileStat | WarningRecord]:
-        entries = original(self, *args, **kwargs)
-        if (args[0] if args else kwargs.get("start", "/")) != "/":
-            return entries
-        entries = delete_when(entries, lambda e: e.path == "/var/log/auth.log", [real + b"/syslog"])
-        return delete_when(entries, lambda e: e.path == "/var/log/gone-dir", [real + b"/gone-dir"])
+    def fill(self: StatBuffer, dir_fd: int, names: list[str], pos: int) -> tuple[int, int]:
+        done = original(self, dir_fd, names, pos)
+        if victims and "gone-dir" in names[pos : pos + done[0]]:
+            # gone-dir vanishes right after it was stat'ed, before the walk enters
+            # it; syslog after it was listed, before it was stat'ed.
+            for victim in victims:
+                remove_tree(victim)
+            victims.clear()
+        return done
 
-    monkeypatch.setattr(RootFS, "walk", walk)
+    monkeypatch.setattr(StatBuffer, "fill", fill)
     result = collect(str(host.path), str(tmp_path / "bundle"))
     kinds = by_kind(tmp_path / "bundle")
     assert {"/var/log/syslog", "/var/log/gone-dir"} <= kinds["vanished"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import subprocess
 from pathlib import Path
@@ -90,3 +92,51 @@ def test_fallback_without_statx_gives_the_same_record_minus_birth_time(
     finally:
         os.close(fd)
     assert [e._replace(btime_ns=None) for e in with_statx] == without
+
+
+def _walk(root: Path) -> list[FileStat]:
+    with RootFS(str(root)) as fs:
+        return [entry for entry in fs.walk("/") if isinstance(entry, FileStat)]
+
+
+def _no_birth_no_link_atime(entries: list[FileStat]) -> list[FileStat]:
+    return [e._replace(btime_ns=None, atime_ns=0 if e.type == "l" else e.atime_ns) for e in entries]
+
+
+def test_walk_without_statx_gives_the_same_records_minus_birth_time(
+    shared_hostile_root: HostileRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_statx = _walk(shared_hostile_root.path)
+    monkeypatch.setattr(statx_module, "_STATX", None)
+    without = _walk(shared_hostile_root.path)
+    assert all(entry.btime_ns is None for entry in without)
+    assert _no_birth_no_link_atime(without) == _no_birth_no_link_atime(with_statx)
+
+
+def test_a_kernel_without_statx_falls_back_per_call(
+    shared_hostile_root: HostileRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """glibc has statx but the kernel (or a seccomp filter) answers ENOSYS."""
+    calls = []
+
+    def enosys(*args: object) -> int:
+        calls.append(args)
+        ctypes.set_errno(errno.ENOSYS)
+        return -1
+
+    with_statx = _walk(shared_hostile_root.path)
+    monkeypatch.setattr(statx_module, "_STATX", enosys)
+    without = _walk(shared_hostile_root.path)
+    assert calls and all(entry.btime_ns is None for entry in without)
+    assert _no_birth_no_link_atime(without) == _no_birth_no_link_atime(with_statx)
+
+
+def test_a_name_with_a_nul_byte_is_refused_not_cut_short(tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"x")
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with pytest.raises(OSError) as caught:
+            statx_at(fd, "a\0b", "/a\0b")  # C would see "a"
+        assert caught.value.errno == errno.EINVAL
+    finally:
+        os.close(fd)

@@ -109,3 +109,35 @@ def test_build_yields_common_events_in_time_order(tmp_path: Path) -> None:
     assert [e.time_ns for e in events] == sorted(e.time_ns for e in events)
     assert all(e.source == "fs" and len(e.kind) == 4 for e in events)
     assert [(e.path, e.kind, e.user) for e in only_old] == [("/etc/passwd", "m...", "root")]
+
+
+def test_a_root_walk_loads_the_same_through_its_lines_as_through_records(tmp_path: Path) -> None:
+    import os
+
+    from breachkit.host.collect import walk_root
+    from breachkit.host.rootfs import RootFS
+
+    root = tmp_path / "root"
+    (root / "usr/bin").mkdir(parents=True)
+    (root / "usr/bin/tool").write_bytes(b"#!/bin/sh\n")
+    os.chmod(root / "usr/bin/tool", 0o4755)
+    (root / "usr/bin/readme").write_bytes(b"text")
+    os.symlink("tool", root / "usr/bin/\udcffodd-link")
+    asked: dict[str, list[str]] = {"walk": [], "records": []}
+
+    def load(kind: str) -> list[tuple[Any, ...]]:
+        def capability(entry: FileStat) -> str | None:
+            asked[kind].append(entry.path)
+            return "cap_setuid=ep" if entry.type == "f" and entry.mode & 0o111 else None
+
+        con = tables.connect(None)
+        with RootFS(str(root)) as fs:
+            walk = walk_root(fs)  # a Walk writes its own lines; a list goes record by record
+            load_entries(con, walk if kind == "walk" else list(walk), Accounts(), "walk", capability=capability)
+        return con.execute("SELECT * EXCLUDE (atime_ns) FROM files ORDER BY path").fetchall()
+
+    fast, slow = load("walk"), load("records")
+    assert fast == slow
+    assert [row[0] for row in fast if row[-2] == "cap_setuid=ep"] == ["/usr/bin/tool"]
+    assert asked["walk"] == ["/usr/bin/tool"]  # only executables are made into records
+    assert "/usr/bin/\\xffodd-link" in [row[0] for row in fast]

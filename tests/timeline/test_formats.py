@@ -123,3 +123,15 @@ def test_json_and_table_escape_and_carry_all_times(con: Any) -> None:
     table = render(con, "table", Window())
     assert "\x1b" not in table and "evil|name\\nline" in table
     assert len(table.splitlines()) == 7
+
+
+def test_bodyfile_written_in_batches_keeps_every_line_in_order(load: Callable[..., Any]) -> None:
+    from breachkit.timeline.formats import bodyfile
+
+    many = [entry("/"), *(entry(f"/srv/file{index:05d}", btime_ns=T + index) for index in range(2500))]
+    con = load(many)
+    rows = list(entries(con, Window()))
+    out = io.StringIO()
+    assert bodyfile.write(iter(rows), out, timezone.utc) == 2501 > bodyfile.LINES_PER_WRITE
+    assert out.getvalue() == "".join(bodyfile.line(row) for row in rows)
+    assert out.getvalue().splitlines()[-1].startswith("0|/srv/file02499|")

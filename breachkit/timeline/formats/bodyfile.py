@@ -44,25 +44,28 @@ def seconds(ns: int | None) -> int:
 
 
 def line(row: TimelineRow) -> str:
-    fields = (
-        "0",
-        name_field(row.path, row.target if row.type == "l" else None),
-        str(row.inode),
-        mode_string(row.type, row.mode),
-        str(row.uid),
-        str(row.gid),
-        str(row.size),
-        str(seconds(row.atime_ns)),
-        str(seconds(row.mtime_ns)),
-        str(seconds(row.ctime_ns)),
-        str(seconds(row.btime_ns)),
+    # One f-string: this runs once per file, millions of times on a big server.
+    name = name_field(row.path, row.target if row.type == "l" else None)
+    atime, mtime, ctime, btime = row.atime_ns, row.mtime_ns, row.ctime_ns, row.btime_ns
+    return (
+        f"0|{name}|{row.inode}|{mode_string(row.type, row.mode)}|{row.uid}|{row.gid}|{row.size}"
+        f"|{0 if atime is None else atime // NS}|{0 if mtime is None else mtime // NS}"
+        f"|{0 if ctime is None else ctime // NS}|{0 if btime is None else btime // NS}\n"
     )
-    return "|".join(fields) + "\n"
+
+
+#: Lines joined into one ``write``.
+LINES_PER_WRITE = 1000
 
 
 def write(rows: Iterable[TimelineRow], out: TextIO, zone: tzinfo) -> int:
     count = 0
+    lines: list[str] = []
     for row in rows:
-        out.write(line(row))
+        lines.append(line(row))
         count += 1
+        if len(lines) >= LINES_PER_WRITE:
+            out.write("".join(lines))
+            lines = []
+    out.write("".join(lines))
     return count
