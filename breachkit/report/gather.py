@@ -28,6 +28,7 @@ from typing import Any
 from breachkit import correlate, tables
 from breachkit.case import Case
 from breachkit.case.journal import iter_entries, read_head
+from breachkit.errors import BreachkitError
 from breachkit.findings import Finding
 from breachkit.host.collect import bundle_path_for
 from breachkit.host.toolinfo import VERSION
@@ -89,7 +90,7 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
     findings = correlate.read_findings(root / "db" / "findings.jsonl", problems)
     corr = _correlation(root, findings, problems)
     gaps.extend(str(g) for g in corr.get("gaps") or ())
-    zone = _zone(root, corr)
+    zone = _zone(root)
     present, con = _tables(root)
     try:
         story = tuple(_story(corr))
@@ -113,7 +114,11 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
     for item in items:
         by_severity[item.severity] = by_severity.get(item.severity, 0) + 1
     actions, action_names = _actions(root, problems)
-    steps = view(case)
+    try:
+        steps = view(case)
+    except BreachkitError as exc:  # a damaged playbook.json must not cost the whole report
+        problems.append(f"the playbook could not be read: {exc}")
+        steps = []
     upcoming = next_step(steps)
     verified = case.verify()
     head = read_head(root / "journal.head")
@@ -571,7 +576,7 @@ def _host_name(root: Path, fallback: str) -> str:
     return host or fallback
 
 
-def _zone(root: Path, corr: Mapping[str, Any]) -> HostZone:
+def _zone(root: Path) -> HostZone:
     bundle = correlate.newest_bundle(root)
     if bundle is not None:
         source = BundleSource(bundle)

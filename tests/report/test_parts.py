@@ -114,9 +114,11 @@ def test_damaged_case_files_are_reported_not_fatal(tmp_path: Path) -> None:
     (case.root / "db" / "indicators.json").write_text("[1, 2", encoding="ascii")
     (case.root / "report").mkdir(exist_ok=True)
     (case.root / "report" / "correlation.json").write_text("{broken", encoding="ascii")
+    case.playbook_path.write_text("{not json", encoding="ascii")
     from breachkit.report import gather
 
     report = gather(case.root)
     text = " ".join(report.problems + report.gaps)
     assert "findings.jsonl" in text and "indicators.json" in text and "correlation.json" in text
+    assert "playbook" in text
     assert render(report, "md").startswith("# Incident report")
