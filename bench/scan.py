@@ -5,14 +5,22 @@ Speed (default): a synthetic web root of ``--files`` PHP files (classes,
 templates, controllers with random identifiers and sizes, 1-16 KiB, plus a
 few webshells and images) is scanned by
 
-* breachkit: the library scan (``scan_source``) with the built-in rules, every
-  file read once, hashed (SHA-256, MD5, SHA-1), magic and context scoring,
-  ``--jobs`` worker processes (default: one per core);
-* the anchor: ``yara -r -p <cores>`` with the same rule files precompiled by
-  ``yarac`` (externals defined empty: the CLI cannot set them per file).
+* breachkit: the library scan (``scan_source``) with the built-in rules, in a
+  fresh Python process: every file read once and matched, magic, indicator and
+  context scoring, SHA-256 (and MD5/SHA-1 where asked) of the files that score,
+  ``--jobs`` worker processes (default: one per core). ``seconds`` is the scan,
+  ``process_seconds`` the whole process (Python start-up and imports too);
+* ``breachkit scan --all --no-persistence --format json``, the command a user runs;
+* the anchor: ``yara -r -p <threads>`` with the same rule files precompiled by
+  ``yarac`` (externals defined empty: the CLI cannot set them per file), at
+  1, 1x, 2x and 4x the cores threads; its best thread count is the one compared.
 
-Both run ``--repeat`` times after a warm-up on a warm page cache; the best time
-of each is reported with the ratio. Installs ``yara`` with apt when missing.
+Each runs ``--repeat`` times, interleaved, after a warm-up on a warm page cache;
+the best time of each is reported with the ratio, with CPU seconds and peak RSS
+(of the largest process, workers included, from GNU ``time``). The allowlisted run
+hashes every file (an allowlist needs every SHA-256); the one-tenth run shows
+that memory does not grow with the tree. Installs ``yara`` and ``time`` with apt when missing.
+``--tree DIR`` keeps the generated tree in DIR and reuses it next time.
 
 Quality (``--quality``): false positives per 10,000 benign files on real PHP
 applications from Debian packages (``apt-get download``, unpacked with
@@ -20,7 +28,7 @@ applications from Debian packages (``apt-get download``, unpacked with
 nothing is installed or run), and detection of the malicious corpus in
 ``tests/data/detect/malicious``.
 
-    python3 bench/scan.py [--files 50000] [--repeat 3]
+    python3 bench/scan.py [--files 50000] [--repeat 3] [--tree DIR]
     python3 bench/scan.py --quality [--packages wordpress phpmyadmin ...]
 """
 
@@ -32,7 +40,6 @@ import json
 import os
 import platform
 import random
-import resource
 import shutil
 import string
 import subprocess
@@ -154,48 +161,102 @@ def make_tree(root: Path, files: int, seed: int = 1) -> tuple[int, int]:
 
 
 def ensure_yara() -> str:
-    if shutil.which("yara") is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-qq", "yara"], capture_output=True, check=False)
+    missing = [pkg for pkg, path in (("yara", "yara"), ("time", "/usr/bin/time")) if shutil.which(path) is None]
+    if missing and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], capture_output=True, check=False)
+    if not os.access("/usr/bin/time", os.X_OK):
+        sys.exit("bench/scan.py: GNU time is missing (apt-get install time)")
     if shutil.which("yara") is None:
         sys.exit("bench/scan.py: the yara CLI is missing (apt-get install yara)")
     return subprocess.run(["yara", "--version"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def _cpu() -> float:
-    """CPU seconds (user + system) of this process and its finished children."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+def measured(cmd: list[str]) -> tuple[bytes, float, float, float]:
+    """Output, wall seconds, CPU seconds and peak RSS (MiB) of one command.
+
+    Run under GNU time, whose own few MiB are the floor: a child forked straight from this
+    process would count this process's memory as its peak. CPU and memory cover the command and
+    every worker process it waited for; the peak is that of the largest single process.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd], stdout=out, stderr=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read()
+        peak_kib = int([line for line in rss.read().splitlines() if line.strip().isdigit()][-1])
+    if code not in (0, 1):  # yara exits 1 when some file could not be scanned
+        raise SystemExit(f"bench/scan.py: {cmd[0]} failed with exit code {code}")
+    return output, elapsed, usage.ru_utime + usage.ru_stime, peak_kib / 1024
 
 
-def run_ours(root: Path, jobs: int, allow: frozenset[str] = frozenset()) -> tuple[float, int, int, float]:
-    cpu = _cpu()
+def run_ours(root: Path, jobs: int, allow: Path | None = None) -> dict[str, float]:
+    """The library scan in a fresh Python process, so its time, CPU and memory are its own.
+
+    ``seconds`` is the scan itself (rules from the compile cache, walk, read, match, score), as
+    the child measures it; ``process_seconds`` adds starting Python and importing breachkit.
+    """
+    cmd = [sys.executable, __file__, "--run-ours", str(root), "--jobs", str(jobs)]
+    output, elapsed, cpu, rss = measured(cmd + (["--allowlist-file", str(allow)] if allow else []))
+    inner = json.loads(output)
+    return {**inner, "process_seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mib": rss}
+
+
+def _ours_in_this_process(root: Path, jobs: int, allow: Path | None) -> None:
+    from breachkit.detect import allowlist
+
     start = time.perf_counter()
     rules = compile_rules()
     source = RootSource(str(root))
-    options = ScanOptions(rules=rules, scope="all", jobs=jobs, min_score=1, allowlist=allow)
+    allowed = allowlist.load([allow]) if allow else frozenset()
+    options = ScanOptions(rules=rules, scope="all", jobs=jobs, min_score=1, allowlist=allowed)
     report = scan_source(source, options)
     source.close()
     elapsed = time.perf_counter() - start
-    return elapsed, report.files_scanned, sum(1 for v in report.verdicts if v.matches), _cpu() - cpu
+    hits = sum(1 for v in report.verdicts if v.matches)
+    print(json.dumps({"seconds": elapsed, "files_scanned": report.files_scanned, "files_with_rule_matches": hits}))
 
 
-def run_yara(root: Path, compiled: Path, threads: int) -> tuple[float, int, float]:
+def run_cli(root: Path, jobs: int) -> dict[str, float]:
+    """``breachkit scan`` itself, as a user runs it (files only: the anchor has no persistence checks)."""
+    cmd = [sys.executable, "-m", "breachkit", "scan", "--root", str(root), "--all", "--no-persistence"]
+    output, elapsed, cpu, rss = measured(cmd + ["--format", "json", "--jobs", str(jobs)])
+    data = json.loads(output)
+    return {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "peak_rss_mib": rss,
+        "files_scanned": data["files_scanned"],
+        "findings": sum(1 for f in data["findings"] if f["check"] == "detect.file"),
+    }
+
+
+def run_yara(root: Path, compiled: Path, threads: int) -> dict[str, float]:
     defines = [arg for name in EXTERNALS for arg in ("-d", f"{name}=")]
-    cpu = _cpu()
-    start = time.perf_counter()
-    proc = subprocess.run(
-        ["yara", "-C", "-r", "-p", str(threads), *defines, str(compiled), str(root)], capture_output=True, check=False
-    )
-    elapsed = time.perf_counter() - start
-    files = {line.split(b" ", 1)[1] for line in proc.stdout.splitlines() if b" " in line}
-    return elapsed, len(files), _cpu() - cpu
+    cmd = ["yara", "-C", "-r", "-p", str(threads), *defines, str(compiled), str(root)]
+    output, elapsed, cpu, rss = measured(cmd)
+    files = {line.split(b" ", 1)[1] for line in output.splitlines() if b" " in line}
+    return {"seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mib": rss, "files_with_matches": len(files)}
+
+
+def _best(runs: list[dict[str, float]], key: str = "seconds") -> dict[str, float]:
+    return min(runs, key=lambda run: run[key])
 
 
 def speed(args: argparse.Namespace) -> dict[str, object]:
     yara_version = ensure_yara()
-    work = Path(tempfile.mkdtemp(prefix="bk-scan-bench-"))
+    work = Path(args.tree) if args.tree else Path(tempfile.mkdtemp(prefix="bk-scan-bench-"))
     try:
-        files, size = make_tree(work / "root", args.files)
+        root = work / "root"
+        if (work / "tree.json").is_file():
+            files, size = json.loads((work / "tree.json").read_text())
+        else:
+            files, size = make_tree(root, args.files)
+            (work / "tree.json").write_text(json.dumps([files, size]))
         compiled = work / "rules.yarc"
         defines = [arg for name in EXTERNALS for arg in ("-d", f"{name}=")]
         subprocess.run(
@@ -205,25 +266,32 @@ def speed(args: argparse.Namespace) -> dict[str, object]:
         )
         cores = os.cpu_count() or 1
         jobs = args.jobs or cores
-        run_ours(work / "root", jobs)  # warm-up: page cache and rule cache
-        run_yara(work / "root", compiled, cores)
-        ours, theirs = [], []
+        # The anchor at its best: yara's -p (threads) from one to four per core, each timed every round.
+        thread_counts = sorted({1, cores, 2 * cores, 4 * cores})
+        run_ours(root, jobs)  # warm-up: page cache and rule cache
+        for threads in thread_counts:
+            run_yara(root, compiled, threads)
+        ours: list[dict[str, float]] = []
+        cli: list[dict[str, float]] = []
+        theirs: dict[int, list[dict[str, float]]] = {threads: [] for threads in thread_counts}
         for _ in range(args.repeat):  # interleaved, so changing load on the machine hits both alike
-            ours.append(run_ours(work / "root", jobs))
-            theirs.append(run_yara(work / "root", compiled, cores))
+            ours.append(run_ours(root, jobs))
+            cli.append(run_cli(root, jobs))
+            for threads in thread_counts:
+                theirs[threads].append(run_yara(root, compiled, threads))
+        best_threads = min(thread_counts, key=lambda t: _best(theirs[t])["seconds"])
+        yara_runs = theirs[best_threads]
         # The same scan when the application's vendor/ code is allowlisted (as from a clean release).
-        from breachkit.detect import allowlist
-
         listing = work / "vendor.allow"
-        vendor_files = [p for p in (work / "root").rglob("*.php") if "/vendor/" in str(p)]
+        vendor_files = [p for p in root.rglob("*.php") if "/vendor/" in str(p)]
         digests = sorted({hashlib.sha256(p.read_bytes()).hexdigest() for p in vendor_files})
         listing.write_text("".join(f"{d}  x.php\n" for d in digests))
-        allowed = [run_ours(work / "root", jobs, allowlist.load([listing])) for _ in range(args.repeat)]
-        best_ours = min(r[0] for r in ours)
-        best_yara = min(r[0] for r in theirs)
-        best_allowed = min(r[0] for r in allowed)
-        cpu_ours = min(r[3] for r in ours)
-        cpu_yara = min(r[2] for r in theirs)
+        allowed = [run_ours(root, jobs, listing) for _ in range(args.repeat)]
+        # Memory stays flat: the same scan on one tenth of the tree (one site of ten).
+        sites = sorted((root / "var/www").iterdir())
+        tenth = [run_ours(sites[0], jobs) for _ in range(1 if len(sites) >= 10 else 0)]
+        best_ours, best_cli, best_yara = _best(ours), _best(cli), _best(yara_runs)
+        best_allowed = _best(allowed)
         return {
             "benchmark": "scan",
             "date": datetime.now(tz=timezone.utc).isoformat(timespec="seconds"),
@@ -235,28 +303,46 @@ def speed(args: argparse.Namespace) -> dict[str, object]:
             },
             "tree": {"php_files": files, "bytes": size, "vendor_files_allowlisted_in_second_run": len(vendor_files)},
             "breachkit": {
-                "seconds": round(best_ours, 3),
-                "cpu_seconds": round(cpu_ours, 3),
-                "runs": [round(r[0], 3) for r in ours],
-                "files_scanned": ours[0][1],
-                "files_with_rule_matches": ours[0][2],
+                "seconds": round(best_ours["seconds"], 3),
+                "process_seconds": round(best_ours["process_seconds"], 3),
+                "cpu_seconds": round(_best(ours, "cpu_seconds")["cpu_seconds"], 3),
+                "peak_rss_mib": round(max(r["peak_rss_mib"] for r in ours)),
+                "peak_rss_mib_one_tenth_of_the_tree": round(tenth[0]["peak_rss_mib"]) if tenth else None,
+                "runs": [round(r["seconds"], 3) for r in ours],
+                "files_scanned": best_ours["files_scanned"],
+                "files_with_rule_matches": best_ours["files_with_rule_matches"],
                 "jobs": jobs,
-                "seconds_with_vendor_allowlist": round(best_allowed, 3),
+                "seconds_with_vendor_allowlist": round(best_allowed["seconds"], 3),
+            },
+            "breachkit_cli": {
+                "command": "breachkit scan --root ROOT --all --no-persistence --format json",
+                "seconds": round(best_cli["seconds"], 3),
+                "cpu_seconds": round(_best(cli, "cpu_seconds")["cpu_seconds"], 3),
+                "peak_rss_mib": round(max(r["peak_rss_mib"] for r in cli)),
+                "runs": [round(r["seconds"], 3) for r in cli],
+                "files_scanned": best_cli["files_scanned"],
+                "file_findings": best_cli["findings"],
             },
             "yara_cli": {
                 "version": yara_version,
-                "seconds": round(best_yara, 3),
-                "cpu_seconds": round(cpu_yara, 3),
-                "runs": [round(r[0], 3) for r in theirs],
-                "files_with_matches": theirs[0][1],
-                "threads": cores,
+                "seconds": round(best_yara["seconds"], 3),
+                "cpu_seconds": round(_best(yara_runs, "cpu_seconds")["cpu_seconds"], 3),
+                "peak_rss_mib": round(max(r["peak_rss_mib"] for r in yara_runs)),
+                "runs": [round(r["seconds"], 3) for r in yara_runs],
+                "files_with_matches": best_yara["files_with_matches"],
+                "threads": best_threads,
+                "best_seconds_by_threads": {t: round(_best(theirs[t])["seconds"], 3) for t in thread_counts},
             },
-            "speedup_wall": round(best_yara / best_ours, 2) if best_ours else None,
-            "speedup_cpu": round(cpu_yara / cpu_ours, 2) if cpu_ours else None,
-            "speedup_wall_with_vendor_allowlist": round(best_yara / best_allowed, 2) if best_allowed else None,
+            "speedup_wall": round(best_yara["seconds"] / best_ours["seconds"], 2),
+            "speedup_wall_whole_process": round(best_yara["seconds"] / best_ours["process_seconds"], 2),
+            "speedup_wall_cli": round(best_yara["seconds"] / best_cli["seconds"], 2),
+            "speedup_cpu": round(
+                _best(yara_runs, "cpu_seconds")["cpu_seconds"] / _best(ours, "cpu_seconds")["cpu_seconds"], 2
+            ),
+            "speedup_wall_with_vendor_allowlist": round(best_yara["seconds"] / best_allowed["seconds"], 2),
         }
     finally:
-        if not args.keep:
+        if not args.keep and not args.tree:
             shutil.rmtree(work, ignore_errors=True)
 
 
@@ -328,7 +414,14 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated tree")
     parser.add_argument("--quality", action="store_true", help="measure false positives on Debian PHP packages instead")
     parser.add_argument("--packages", nargs="*", default=PACKAGES)
+    parser.add_argument("--tree", help="folder for the generated tree, made once and reused (kept)")
+    # internal: one measured scan, run in a child process by the speed benchmark
+    parser.add_argument("--run-ours", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--allowlist-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.run_ours:
+        _ours_in_this_process(args.run_ours, args.jobs, args.allowlist_file)
+        return
     print(json.dumps(quality(args) if args.quality else speed(args), indent=2))
 
 

@@ -3,17 +3,23 @@
 The walk of a :class:`~breachkit.sources.base.Source` picks the files to scan
 (by default the places attackers drop things: web roots, temp folders, home
 folders, /srv, /opt, /usr/local, spools and start-up folders; ``scope="all"``
-for every regular file). Each file is read once, through the source, with a cap:
-files up to :attr:`ScanOptions.max_full` bytes are read whole and hashed;
-larger ones are scanned in a head and a tail window and say so. A hard link is
-scanned once. Files verified as known-good (package checksums, a CMS
-allowlist) are hashed but not scanned. On two or more cores the files are
-shared between worker processes, each with its own scanner.
+for every regular file). Each file is opened and read once, through the source,
+with a cap: files up to :attr:`ScanOptions.max_full` bytes are read whole,
+larger ones are scanned in a head and a tail window and say so. The bytes read
+go to the rules as they are; a file that nothing points at (no rule match, no
+indicator, no heuristic) ends there, unhashed and unrecorded, which is nearly
+every file. Files that score are hashed for their finding; every file is hashed
+only when an allowlist, package checksums or hash IOCs need each digest. A hard
+link is scanned once, under one of its paths. Files verified as known-good
+(package checksums, a CMS allowlist) are hashed but not scanned. On two or more
+cores the tree is shared out between worker processes in subtrees, each with
+its own scanner; they send back only counts, warnings and the files that scored.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import re
@@ -140,6 +146,8 @@ class ScanReport:
     #: per-file trouble (unreadable, vanished, rule timeout, partial scan), bounded
     warnings: list[WarningRecord] = field(default_factory=list)
     warning_count: int = 0
+    #: hard-linked files left unscanned while walking, until one path per inode is picked (:class:`LinkedFiles`)
+    linked: list[FileStat] = field(default_factory=list)
 
     def skip(self, why: str) -> None:
         self.skipped[why] = self.skipped.get(why, 0) + 1
@@ -150,14 +158,17 @@ class ScanReport:
             self.warnings.append(record)
 
     def take(self, result: tuple[FileVerdict | None, int, list[WarningRecord], str | None], min_score: int) -> None:
-        """Count one :func:`scan_entry` result; keep the verdict when it scores ``min_score`` or more."""
+        """Count one :func:`scan_entry` result; keep the verdict when it scores ``min_score`` or more.
+
+        A result without a skip reason is a scanned file, with or without a verdict.
+        """
         verdict, read, warnings, skipped = result
         self.bytes_read += read
         for warning in warnings:
             self.warn(warning)
         if skipped is not None:
             self.skip(skipped)
-        elif verdict is not None:
+        else:
             self.files_scanned += 1
         if verdict is not None and verdict.score >= min_score:
             self.verdicts.append(verdict)
@@ -232,6 +243,8 @@ class RootReader(SourceReader):
         self._dirs: dict[str, int] = {}
         #: folders a running :func:`fast_walk` holds open (borrowed, never closed here)
         self.walking: dict[str, int] = {}
+        #: the file a running :func:`fast_walk` just opened and statted, by path (taken and closed here)
+        self.opened: dict[str, int] = {}
 
     def _dir(self, parent: str) -> int:
         fd = self._dirs.pop(parent, None)
@@ -244,6 +257,9 @@ class RootReader(SourceReader):
         return fd
 
     def _open(self, entry: FileStat) -> int:
+        fd = self.opened.pop(entry.path, None)
+        if fd is not None:
+            return fd  # the entry was made from this fd's fstat: it is that regular file
         parent, _, name = entry.path.rpartition("/")
         dir_fd = self.walking.get(parent or "/")
         if dir_fd is None:
@@ -264,20 +280,10 @@ class RootReader(SourceReader):
         try:
             # A short read of a regular file is its end: one read() for a file the size the walk saw.
             want = min(limit, entry.size) + 1
-            chunks = []
-            while want > 0:
-                block = os.read(fd, min(want, 8 * MiB))
-                if not block:
-                    break
-                chunks.append(block)
-                want -= len(block)
-                if len(block) < min(want + len(block), 8 * MiB):
-                    break
-            data = b"".join(chunks)
-            if len(data) > entry.size and len(data) <= limit:
+            data = os.read(fd, want) if want <= _BLOCK else _read_up_to(fd, want)
+            if len(data) == want and want <= limit:
                 # grew since the walk: read on up to the cap so the verdict covers what is there now
-                rest = os.read(fd, limit + 1 - len(data))
-                data += rest
+                data += _read_up_to(fd, limit + 1 - want)
         finally:
             os.close(fd)
         return (data[:limit], True) if len(data) > limit else (data, False)
@@ -305,6 +311,21 @@ class RootReader(SourceReader):
         self._dirs.clear()
 
 
+_BLOCK = 8 * MiB
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes from ``fd``, in blocks of at most :data:`_BLOCK`; fewer at the end of the file."""
+    chunks = []
+    while size > 0:
+        block = os.read(fd, min(size, _BLOCK))
+        if not block:
+            break
+        chunks.append(block)
+        size -= len(block)
+    return b"".join(chunks)
+
+
 def reader_for(source: Source) -> SourceReader:
     fs = getattr(source, "fs", None)
     if isinstance(source, RootSource) and isinstance(fs, RootFS):
@@ -321,19 +342,37 @@ class Content:
     partial: str | None
 
 
-def read_content(reader: SourceReader, entry: FileStat, options: ScanOptions) -> Content:
-    """The bytes to scan: the whole file when small enough (hashed), else head + tail windows."""
+def hashes_up_front(options: ScanOptions) -> bool:
+    """Whether every file needs its SHA-256 before it is judged (to skip verified files or match hash IOCs)."""
+    return bool(options.known_good or options.allowlist or options.iocs.hashes)
+
+
+def with_hashes(content: Content, options: ScanOptions) -> Content:
+    """``content`` with the digests ``options`` ask for, computed now if not yet (never for partial content)."""
+    if content.partial is not None or content.sha256 is not None:
+        return content
+    data = content.data
+    # MD5 and SHA-1 only when an indicator list or a rule needs them: hashing is most of the per-file cost.
+    return Content(
+        data,
+        hashlib.sha256(data).hexdigest(),
+        hashlib.md5(data, usedforsecurity=False).hexdigest() if options.want_md5 else None,
+        hashlib.sha1(data, usedforsecurity=False).hexdigest() if options.want_sha1 else None,
+        None,
+    )
+
+
+def read_content(reader: SourceReader, entry: FileStat, options: ScanOptions, hashed: bool = True) -> Content:
+    """The bytes to scan: the whole file when small enough, else head + tail windows.
+
+    A whole file is hashed here when ``hashed`` (or MD5 is needed by the rules); otherwise
+    :func:`with_hashes` hashes it later, only if it scores: most files never need a digest.
+    """
     if entry.size <= options.max_full:
         data, truncated = reader.read(entry, options.max_full)
         if not truncated:
-            # MD5 and SHA-1 only when an indicator list or a rule needs them: hashing is most of the cost.
-            return Content(
-                data,
-                hashlib.sha256(data).hexdigest(),
-                hashlib.md5(data, usedforsecurity=False).hexdigest() if options.want_md5 else None,
-                hashlib.sha1(data, usedforsecurity=False).hexdigest() if options.want_sha1 else None,
-                None,
-            )
+            whole = Content(data, None, None, None, None)
+            return with_hashes(whole, options) if hashed or options.want_md5 else whole
         # It grew since the walk: scan what we have, like a large file.
         return Content(data, None, None, None, f"grew past {options.max_full} bytes while scanning; first part scanned")
     head, _ = reader.read(entry, options.head)
@@ -354,6 +393,8 @@ def read_content(reader: SourceReader, entry: FileStat, options: ScanOptions) ->
 
 def _text(value: str) -> str:
     """Valid UTF-8 for the engine: bytes a name held that are not UTF-8 become U+FFFD."""
+    if value.isascii():  # nearly every name; a surrogate escape is never ASCII
+        return value
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
@@ -386,18 +427,72 @@ _UPLOAD_SCRIPT = "a server-side script in an upload/images folder"
 _STUB = re.compile(rb"^\s*<\?php(\s+|//[^\n]*\n?|#[^\n]*\n?|/\*.*?\*/)*(\?>\s*)?$", re.DOTALL | re.IGNORECASE)
 
 
+@dataclass(frozen=True, slots=True)
+class FolderFacts:
+    """What a file's folder alone says about it: the same for every file in it."""
+
+    web_root: bool
+    #: an upload/images folder of a web root
+    upload: bool
+    temp: bool
+    #: the first hidden folder on the way, if any
+    hidden: str | None
+
+
+@functools.lru_cache(maxsize=256)
+def folder_facts(folder: str) -> FolderFacts:
+    """:class:`FolderFacts` of ``folder`` (no trailing slash; ``""`` is the root).
+
+    Worked out once a folder, as the walk yields a folder's files together. Every
+    place pattern ends in ``/``, so ``"<folder>/"`` matches exactly when
+    ``"<folder>/<name>"`` does.
+    """
+    prefix = folder + "/"
+    web = ctx.in_web_root(prefix)
+    return FolderFacts(
+        web, web and ctx.UPLOAD_DIR.search(prefix) is not None, ctx.in_temp(prefix), ctx.hidden_folder(prefix)
+    )
+
+
 def metadata_signals(entry: FileStat) -> list[tuple[int, str]]:
     """Signals from the name and mode alone (also for files a bundle holds no copy of)."""
     found: list[tuple[int, str]] = []
-    if ctx.upload_script(entry.path):
+    folder = folder_facts(entry.path.rpartition("/")[0])
+    if folder.upload and ctx.SCRIPT_EXT.search(entry.path):
         found.append((50, f"{_UPLOAD_SCRIPT} of a web site: the web server runs it when asked"))
-    if ctx.in_temp(entry.path) and entry.mode & 0o111 and ctx.hidden_folder(entry.path):
+    if folder.temp and entry.mode & 0o111 and folder.hidden:
         found.append(
             (60, "an executable file in a hidden folder under a temp folder, where attackers park their tools")
         )
-    if entry.mode & (stat.S_ISUID | stat.S_ISGID) and (ctx.in_temp(entry.path) or ctx.in_web_root(entry.path)):
+    if entry.mode & (stat.S_ISUID | stat.S_ISGID) and (folder.temp or folder.web_root):
         found.append((80, "a setuid/setgid file in a temp folder or web root: a way back to root"))
     return found
+
+
+def file_signals(entry: FileStat, content: Content | None, options: ScanOptions) -> list[tuple[int, str]]:
+    """(points, reason) from name, mode, magic bytes and IOCs: everything but rule matches and context."""
+    signals = metadata_signals(entry)
+    if content is not None and signals and _STUB.match(content.data[:4096]) and len(content.data) <= 4096:
+        # "<?php // Silence is golden." placeholders that CMSes put in every folder run no code.
+        signals = [s for s in signals if not s[1].startswith(_UPLOAD_SCRIPT)]
+    if content is not None:
+        # What follows the last dot, as a cheap first test: mismatch() takes the real extension.
+        if entry.path.rpartition(".")[2].lower() in magic.EXPECTED:
+            mismatch = magic.mismatch(entry.path, content.data[:4096])
+            if mismatch is not None:
+                weight = 75 if mismatch.executable else 20
+                signals.append((weight, f"{mismatch.describe()}: a disguised file"))
+        if options.iocs.hashes:
+            # hash IOCs make every file hashed as it is read (hashes_up_front)
+            hit = options.iocs.hash_hit(content.sha256, content.md5, content.sha1)
+            if hit is not None:
+                signals.append((100, f"its hash {hit[0]} is a known indicator: {hit[1]}"))
+    if options.iocs.names:
+        for ioc in options.iocs.name_hits(entry.path):
+            signals.append(
+                (ioc.score, f"its path matches the file-name indicator {ioc.pattern.pattern!r} ({ioc.origin})")
+            )
+    return signals
 
 
 def judge(
@@ -407,40 +502,25 @@ def judge(
     options: ScanOptions,
     content_type: str | None = None,
     refresh: Callable[[FileStat], FileStat] | None = None,
+    signals: list[tuple[int, str]] | None = None,
 ) -> FileVerdict:
     """Combine rule matches, IOCs, magic and context into one scored verdict.
 
     ``refresh`` completes the metadata (birth time) of a file that scored,
-    when the walk left it out for speed.
+    when the walk left it out for speed; ``signals`` are :func:`file_signals`
+    when the caller has them already. A file that scores is hashed here if it
+    was not yet (:func:`with_hashes`).
     """
-    signals = metadata_signals(entry)
-    if content is not None and signals and _STUB.match(content.data[:4096]) and len(content.data) <= 4096:
-        # "<?php // Silence is golden." placeholders that CMSes put in every folder run no code.
-        signals = [s for s in signals if not s[1].startswith(_UPLOAD_SCRIPT)]
-    if content is not None:
-        head = content.data[:4096]
-        if content_type is None:
-            content_type = magic.content_type(head)
-        if magic.extension(entry.path) in magic.EXPECTED:
-            mismatch = magic.mismatch(entry.path, head)
-            if mismatch is not None:
-                weight = 75 if mismatch.executable else 20
-                signals.append((weight, f"{mismatch.describe()}: a disguised file"))
-        if options.iocs.hashes:
-            hit = options.iocs.hash_hit(content.sha256, content.md5, content.sha1)
-            if hit is not None:
-                signals.append((100, f"its hash {hit[0]} is a known indicator: {hit[1]}"))
-    if options.iocs.names:
-        for ioc in options.iocs.name_hits(entry.path):
-            signals.append(
-                (ioc.score, f"its path matches the file-name indicator {ioc.pattern.pattern!r} ({ioc.origin})")
-            )
+    if signals is None:
+        signals = file_signals(entry, content, options)
+    if content is not None and content_type is None:
+        content_type = magic.content_type(content.data[:4096])
     points = sorted([m.score for m in matches] + [p for p, _ in signals], reverse=True)
     score = 0
     context: list[tuple[int, str]] = []
     if points:
-        if content is not None and content_type is None:
-            content_type = magic.content_type(content.data[:4096])
+        if content is not None:
+            content = with_hashes(content, options)
         if refresh is not None and entry.btime_ns is None:
             entry = refresh(entry)
         context = ctx.reasons(entry, options.context)
@@ -476,12 +556,23 @@ def judge(
 
 
 def scan_entry(
-    reader: SourceReader, entry: FileStat, options: ScanOptions, scanner: Scanner | None
+    reader: SourceReader,
+    entry: FileStat,
+    options: ScanOptions,
+    scanner: Scanner | None,
+    quiet: bool = False,
+    hashed: bool = True,
 ) -> tuple[FileVerdict | None, int, list[WarningRecord], str | None]:
-    """(verdict, bytes read, warnings, skip reason) for one walk entry."""
+    """(verdict, bytes read, warnings, skip reason) for one walk entry.
+
+    With ``quiet``, a file that no rule, indicator or heuristic points at gets no verdict at all
+    (``None`` and no skip reason: scanned, nothing to say); unless ``hashed`` (see
+    :func:`hashes_up_front`) such a file is never hashed either: that is nearly every file, and
+    building, hashing and scoring it was most of the time a scan took.
+    """
     warnings: list[WarningRecord] = []
     try:
-        content = read_content(reader, entry, options)
+        content = read_content(reader, entry, options, hashed=not quiet or hashed)
     except FileNotFoundError:
         if reader.is_bundle:
             # A bundle holds copies of some files only; judge the rest by name and metadata.
@@ -504,7 +595,7 @@ def scan_entry(
         used = scanner.ruleset.used_externals
         if "filetype" in used:
             content_type = magic.content_type(content.data[:4096])
-        owner = options.context.user_names.get(entry.uid, str(entry.uid))
+        owner = options.context.user_names.get(entry.uid, str(entry.uid)) if "owner" in used else ""
         externals = externals_for(entry, content_type or "", content.md5, owner, used)
         try:
             matches = scanner.scan(content.data, externals)
@@ -514,7 +605,10 @@ def scan_entry(
                     entry.path, "rule-timeout", f"rules ran out of time after {options.timeout} s; partly scanned"
                 )
             )
-    verdict = judge(entry, content, matches, options, content_type, reader.refresh)
+    signals = file_signals(entry, content, options)
+    if quiet and not matches and not signals:
+        return None, len(content.data), warnings, None
+    verdict = judge(entry, content, matches, options, content_type, reader.refresh, signals)
     return verdict, len(content.data), warnings, None
 
 
@@ -529,9 +623,16 @@ def _collect(
     options: ScanOptions,
     scanner: Scanner | None,
     report: ScanReport,
+    linked: bool = True,
 ) -> None:
-    """Scan the regular files in scope among ``entries`` into ``report``, each inode once."""
-    seen: set[tuple[int, int]] = set()
+    """Scan the regular files in scope among ``entries`` into ``report``.
+
+    Files with more than one link go to ``report.linked`` unscanned (unless ``linked`` is
+    false: then they are already one path per inode), for :class:`LinkedFiles` to pick one
+    path per inode among all units and workers.
+    """
+    quiet = options.min_score > 0
+    hashed = hashes_up_front(options)
     for entry in entries:
         if isinstance(entry, WarningRecord):
             if in_scope(entry.path, options.scope):
@@ -539,18 +640,67 @@ def _collect(
             continue
         if entry.type != "f" or not in_scope(entry.path, options.scope):
             continue
+        if entry.nlink > 1 and linked and entry.size > 0:
+            report.linked.append(entry)
+            continue
         report.files_seen += 1
         if entry.size == 0:
             report.skip("empty")
             continue
-        if entry.nlink > 1:
-            key = (entry.dev, entry.inode)
-            if key in seen:
-                report.skip("hard link already scanned")
-                continue
-            seen.add(key)
-        report.take(scan_entry(reader, entry, options, scanner), options.min_score)
+        report.take(scan_entry(reader, entry, options, scanner, quiet, hashed), options.min_score)
 
+
+def link_rank(path: str) -> tuple[int, str]:
+    """Which of a file's hard links to scan and report: the one in the first drop zone (web roots
+    come first: where an attacker can call it), then the smallest path."""
+    for index, zone in enumerate(DROP_ZONES):
+        if path.startswith(zone):
+            return index, path
+    return len(DROP_ZONES), path
+
+
+class LinkedFiles:
+    """One path per hard-linked inode, whichever unit or worker listed it: each inode is read once.
+
+    The path kept is the first by :func:`link_rank` (a web root before a temp folder, then the
+    smallest), so the file reported does not depend on how the tree was shared out between
+    workers. Memory grows with the number of hard-linked inodes (one entry each), as a set of
+    the inodes seen would.
+    """
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[int, int], FileStat] = {}
+        self.others = 0
+
+    def add(self, entries: Iterable[FileStat]) -> None:
+        for entry in entries:
+            key = (entry.dev, entry.inode)
+            kept = self.kept.get(key)
+            if kept is None:
+                self.kept[key] = entry
+                continue
+            self.others += 1
+            if link_rank(entry.path) < link_rank(kept.path):
+                self.kept[key] = entry
+
+    def batches(self, size: int) -> Iterator[list[FileStat]]:
+        """The kept entries, by path, ``size`` at a time."""
+        ordered = sorted(self.kept.values(), key=lambda entry: entry.path)
+        self.kept = {}
+        for start in range(0, len(ordered), size):
+            yield ordered[start : start + size]
+
+    def count_into(self, report: ScanReport) -> None:
+        """The other paths of the inodes kept: seen, not scanned."""
+        report.files_seen += self.others
+        for _ in range(self.others):
+            report.skip("hard link already scanned")
+        self.others = 0
+
+
+#: Units of work planned per worker: many small ones even out the end of a scan, when one worker
+#: would otherwise still be busy with a big subtree while the others wait.
+UNITS_PER_JOB = 32
 
 # A unit of work: a folder to walk, or files already listed while planning.
 Unit = str | list[FileStat]
@@ -580,7 +730,7 @@ def plan_units(
     skipped = set(skip) | (set(LIVE_SKIP) if fs.is_live else set())
     pending: list[tuple[str, int]] = [(start, 0) for start in (["/"] if options.scope == "all" else _zone_starts(fs))]
     units: list[Unit] = []
-    want = jobs * 8 if jobs > 1 else 1
+    want = jobs * UNITS_PER_JOB if jobs > 1 else 1
     root_dev = fs.lstat("/").dev
     while pending:
         start, depth = pending.pop(0)
@@ -623,8 +773,59 @@ def plan_units(
     return units, problems
 
 
+def _file_stat(path: str, info: os.stat_result) -> FileStat:
+    return FileStat(
+        path,
+        type_code(info.st_mode),
+        info.st_mode,
+        info.st_uid,
+        info.st_gid,
+        info.st_size,
+        info.st_ino,
+        info.st_nlink,
+        info.st_dev,
+        info.st_blocks,
+        info.st_atime_ns,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+        None,
+        None,
+    )
+
+
+def _open_listed(dir_fd: int, item: os.DirEntry[str]) -> tuple[int, os.stat_result] | None:
+    """The file ``item`` names, opened as the reader would, if it is still the regular file listed; else ``None``.
+
+    Whatever goes wrong here is left to the ordinary path (stat, then open when read), which reports it.
+    """
+    try:
+        try:
+            fd = os.open(item.name, _O_FILE | _O_NOATIME, dir_fd=dir_fd)
+        except PermissionError:
+            fd = os.open(item.name, _O_FILE, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_ino != item.inode():
+        os.close(fd)
+        return None
+    return fd, info
+
+
+#: A folder listing's item: name, entry, or the error that stopped the listing.
+_Listed = tuple[str, "os.DirEntry[str] | None", "OSError | None"]
+
+
 def fast_walk(
-    fs: RootFS, start: str, skip: Sequence[str] = (), open_dirs: dict[str, int] | None = None
+    fs: RootFS,
+    start: str,
+    skip: Sequence[str] = (),
+    open_dirs: dict[str, int] | None = None,
+    open_files: dict[str, int] | None = None,
 ) -> Iterator[FileStat | WarningRecord]:
     """Like :meth:`RootFS.walk` (pre-order, sorted, never following symlinks, one file system,
     loops and depth bounded, trouble as warnings), but with ``scandir`` and ``fstatat`` instead of
@@ -633,6 +834,12 @@ def fast_walk(
 
     ``open_dirs`` is kept up to date with the folders being walked and their fds, valid until
     the walk moves on, so a reader can open the file just yielded without resolving its path.
+
+    With ``open_files``, a regular file (by the listing's type) is opened right away
+    (``O_NOFOLLOW | O_NONBLOCK | O_NOATIME``) and its entry made from ``fstat`` of that fd,
+    which replaces the stat of the walk and the one a reader makes after opening: the fd waits
+    in ``open_files`` under the entry's path until the walk moves on, and is closed then unless
+    the reader took it (:meth:`RootReader.read`).
     """
     dirs: dict[str, int] = open_dirs if open_dirs is not None else {}
     skipped = set(skip) | (set(LIVE_SKIP) if fs.is_live else set())
@@ -643,10 +850,10 @@ def fast_walk(
         yield WarningRecord(start, "unreadable", f"not scanned: {exc.strerror or exc}")
         return
     yield top
-    stack: list[tuple[int, str, Iterator[tuple[str, os.stat_result | None, OSError | None]], tuple[int, int]]] = []
+    stack: list[tuple[int, str, Iterator[_Listed], tuple[int, int]]] = []
     on_stack: set[tuple[int, int]] = {(top.dev, top.inode)}
 
-    def listing(fd: int, path: str) -> Iterator[tuple[str, os.stat_result | None, OSError | None]]:
+    def listing(fd: int) -> Iterator[_Listed]:
         try:
             with os.scandir(fd) as entries:
                 found = sorted(entries, key=lambda e: e.name)
@@ -654,12 +861,9 @@ def fast_walk(
             yield ("", None, exc)
             return
         for item in found:
-            try:
-                yield (item.name, item.stat(follow_symlinks=False), None)
-            except OSError as exc:
-                yield (item.name, None, exc)
+            yield (item.name, item, None)
 
-    stack.append((top_fd, start, listing(top_fd, start), (top.dev, top.inode)))
+    stack.append((top_fd, start, listing(top_fd), (top.dev, top.inode)))
     dirs[start] = top_fd
     try:
         while stack:
@@ -671,29 +875,33 @@ def fast_walk(
                 stack.pop()
                 on_stack.discard(key)
                 continue
-            name, info, error = item
+            name, listed, error = item
             path = ("" if dir_path == "/" else dir_path) + "/" + name if name else dir_path
-            if error is not None or info is None:
+            opened = None
+            if listed is not None:
+                if open_files is not None and listed.is_file(follow_symlinks=False):
+                    opened = _open_listed(dir_fd, listed)
+                if opened is None:
+                    try:
+                        info = listed.stat(follow_symlinks=False)
+                    except OSError as exc:
+                        error = exc
+                else:
+                    info = opened[1]
+            if error is not None or listed is None:
                 kind = "vanished" if isinstance(error, FileNotFoundError) else "unreadable"
                 yield WarningRecord(path, kind, str(error.strerror if error else "no metadata"))
                 continue
-            entry = FileStat(
-                path,
-                type_code(info.st_mode),
-                info.st_mode,
-                info.st_uid,
-                info.st_gid,
-                info.st_size,
-                info.st_ino,
-                info.st_nlink,
-                info.st_dev,
-                info.st_blocks,
-                info.st_atime_ns,
-                info.st_mtime_ns,
-                info.st_ctime_ns,
-                None,
-                None,
-            )
+            entry = _file_stat(path, info)
+            if opened is not None and open_files is not None:
+                open_files[path] = opened[0]
+                try:
+                    yield entry
+                finally:
+                    fd = open_files.pop(path, None)
+                    if fd is not None:
+                        os.close(fd)
+                continue
             yield entry
             if entry.type != "d":
                 continue
@@ -718,7 +926,7 @@ def fast_walk(
                 except OSError as exc:
                     yield WarningRecord(path, "unreadable", f"folder not entered: {exc.strerror or exc}")
                     continue
-                stack.append((child_fd, path, listing(child_fd, path), child_key))
+                stack.append((child_fd, path, listing(child_fd), child_key))
                 on_stack.add(child_key)
                 dirs[path] = child_fd
     finally:
@@ -728,35 +936,45 @@ def fast_walk(
 
 
 def _run_unit(
-    unit: Unit, source: Source, options: ScanOptions, scanner: Scanner | None, skip: Sequence[str]
+    unit: Unit,
+    source: Source,
+    options: ScanOptions,
+    scanner: Scanner | None,
+    skip: Sequence[str],
+    linked: bool = True,
 ) -> ScanReport:
     report = ScanReport()
     reader = reader_for(source)
     try:
         if isinstance(unit, str):
             fs = getattr(source, "fs")  # noqa: B009 - only RootSource units are planned
-            walking = reader.walking if isinstance(reader, RootReader) else None
-            _collect(fast_walk(fs, unit, skip, walking), reader, options, scanner, report)
+            if isinstance(reader, RootReader):
+                walk = fast_walk(fs, unit, skip, reader.walking, reader.opened)
+            else:
+                walk = fast_walk(fs, unit, skip)
+            _collect(walk, reader, options, scanner, report, linked)
         else:
-            _collect(unit, reader, options, scanner, report)
+            _collect(unit, reader, options, scanner, report, linked)
     finally:
         reader.close()
     return report
 
 
-def _worker_init(
-    source: Source, options: ScanOptions, rules: bytes | None, engine: str | None, skip: Sequence[str]
-) -> None:
+def _worker_init(source: Source, options: ScanOptions, rules: RuleSet | None, skip: Sequence[str]) -> None:
     _WORKER["source"] = source
     _WORKER["options"] = options
     _WORKER["skip"] = skip
-    _WORKER["scanner"] = (
-        RuleSet.deserialize(engine, rules).scanner(options.timeout) if rules is not None and engine else None
-    )
+    _WORKER["scanner"] = rules.scanner(options.timeout) if rules is not None else None
 
 
 def _worker_unit(unit: Unit) -> ScanReport:
+    """A planned unit; its hard-linked files come back unscanned in ``linked``."""
     return _run_unit(unit, _WORKER["source"], _WORKER["options"], _WORKER["scanner"], _WORKER["skip"])
+
+
+def _worker_linked(files: list[FileStat]) -> ScanReport:
+    """Hard-linked files, one path per inode, picked by the parent."""
+    return _run_unit(files, _WORKER["source"], _WORKER["options"], _WORKER["scanner"], _WORKER["skip"], False)
 
 
 def _jobs(options: ScanOptions) -> int:
@@ -765,17 +983,40 @@ def _jobs(options: ScanOptions) -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+#: Hard-linked files handed to a worker at a time, once one path per inode has been picked.
+LINK_BATCH = 256
+
+
 def scan_source(source: Source, options: ScanOptions, progress: Callable[[int], None] | None = None) -> ScanReport:
     """Scan every candidate file of ``source``; flagged files (score >= min_score) end up in the report.
 
     A root is split into subtrees that worker processes walk and scan on their
     own (walking is half the work); any other source is walked once, here.
+    Workers send back only the counts, the warnings and the files that
+    scored, and their hard-linked files unscanned: one path per inode is
+    picked from all of them (:class:`LinkedFiles`) and scanned last, so each
+    inode is read once however the subtrees were shared out.
     """
     report = ScanReport()
+    linked = LinkedFiles()
+
+    def take(part: ScanReport) -> None:
+        linked.add(part.linked)
+        part.linked = []
+        report.merge(part)
+        if progress is not None:
+            progress(report.files_scanned)
+
     fs = getattr(source, "fs", None)
     if not (isinstance(source, RootSource) and isinstance(fs, RootFS)):
         scanner = options.rules.scanner(options.timeout) if options.rules is not None else None
-        _collect(source.walk(), SourceReader(source), options, scanner, report)
+        reader = SourceReader(source)
+        _collect(source.walk(), reader, options, scanner, report)
+        linked.add(report.linked)
+        report.linked = []
+        for batch in linked.batches(LINK_BATCH):
+            _collect(batch, reader, options, scanner, report, linked=False)
+        linked.count_into(report)
         report.verdicts.sort(key=lambda v: (-v.score, v.path))
         return report
     jobs = _jobs(options)
@@ -786,24 +1027,24 @@ def scan_source(source: Source, options: ScanOptions, progress: Callable[[int], 
     if jobs <= 1 or len(units) <= 1:
         scanner = options.rules.scanner(options.timeout) if options.rules is not None else None
         for unit in units:
-            report.merge(_run_unit(unit, source, options, scanner, skip))
-            if progress is not None:
-                progress(report.files_scanned)
+            take(_run_unit(unit, source, options, scanner, skip))
+        for batch in linked.batches(LINK_BATCH):
+            take(_run_unit(batch, source, options, scanner, skip, linked=False))
     else:
-        rules = options.rules.serialize() if options.rules is not None else None
-        engine = options.rules.engine if options.rules is not None else None
         worker_options = ScanOptions(**{**options.__dict__, "rules": None})
-        # fork: workers inherit the root's directory fd (used read-only through openat, no shared offsets).
+        # fork: workers inherit the root's directory fd (used read-only through openat, no shared
+        # offsets) and the compiled rules, with what is known about them (the externals they use).
         with ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=get_context("fork"),
             initializer=_worker_init,
-            initargs=(source, worker_options, rules, engine, skip),
+            initargs=(source, worker_options, options.rules, skip),
         ) as pool:
             for part in pool.map(_worker_unit, units):
-                report.merge(part)
-                if progress is not None:
-                    progress(report.files_scanned)
+                take(part)
+            for part in pool.map(_worker_linked, linked.batches(LINK_BATCH)):
+                take(part)
+    linked.count_into(report)
     report.verdicts.sort(key=lambda v: (-v.score, v.path))
     return report
 
@@ -836,7 +1077,7 @@ def scan_path(
         scanner = options.rules.scanner(options.timeout)
     reader = reader_for(source)
     try:
-        verdict, _, warnings, skipped = scan_entry(reader, entry, options, scanner)
+        verdict, _, warnings, skipped = scan_entry(reader, entry, options, scanner)  # a verdict whatever the score
     finally:
         reader.close()
     return verdict, warnings, skipped

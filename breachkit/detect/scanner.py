@@ -134,28 +134,36 @@ class Scanner:
         self.ruleset = ruleset
         self.timeout = timeout
         self._yx: Any = None
+        self._yx_timeout: type[Exception] = ScanTimeout
         if ruleset.engine == "yara-x":
             import yara_x
 
             self._yx = yara_x.Scanner(ruleset.rules)
             self._yx.set_timeout(timeout)
             self._yx.max_matches_per_pattern(1000)
+            self._yx_timeout = yara_x.TimeoutError
+        #: externals as last set on the engine (all empty at first): most keep their value from file to file
+        self._globals: dict[str, str] = {}
 
     def scan(self, data: bytes, externals: dict[str, str]) -> list[RuleMatch]:
         """Rule matches for ``data``; :class:`ScanTimeout` if the rules ran out of time.
 
-        Externals not given keep their default (empty) value.
+        Externals not given keep their default (empty) value. One call per file of a
+        scan: the engine does the work, so nothing here is done more than once a call.
         """
-        if self._yx is not None:
-            import yara_x
-
-            for name, value in externals.items():
-                self._yx.set_global(name, value)
+        scanner = self._yx
+        if scanner is not None:
+            current = self._globals
+            for name in EXTERNALS:
+                value = externals.get(name, "")
+                if current.get(name, "") != value:
+                    scanner.set_global(name, value)
+                    current[name] = value
             try:
-                results = self._yx.scan(data)
-            except yara_x.TimeoutError as exc:
+                matching = scanner.scan(data).matching_rules
+            except self._yx_timeout as exc:
                 raise ScanTimeout(str(exc)) from exc
-            return [_from_yara_x(rule, data) for rule in results.matching_rules]
+            return [_from_yara_x(rule, data) for rule in matching] if matching else []
         yara = _yara_python()
         try:
             full = dict.fromkeys(EXTERNALS, "") | externals

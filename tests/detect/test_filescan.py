@@ -8,6 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from breachkit.detect import allowlist, iocs
 from breachkit.detect.context import load_context
@@ -19,6 +21,9 @@ from tests.detect.conftest import place
 
 SHELL = "<?php @eval($_POST['x']); ?>\n"
 WEB = "/var/www/site/htdocs"
+#: folder names the place rules care about, and some they do not
+FOLDER_NAMES = ["var", "www", "srv", "home", "bob", "public_html", "tmp", "dev", "shm", "usr", "share", "nginx", "html"]
+FOLDER_NAMES += ["lib", "tomcat9", "webapps", "images", "Uploads", "media", ".cache", ".x", ".well-known", "a.b", ""]
 
 
 def _scan(root: Path, rules: RuleSet | None, **kw: object) -> dict[str, object]:
@@ -284,3 +289,136 @@ def test_plain_code_in_an_images_folder_is_a_pointer_unless_born_in_the_window(t
     source.close()
     assert quiet is not None and quiet.severity == "low"
     assert born is not None and born.severity == "medium"
+
+
+def test_hard_links_in_different_subtrees_are_read_once_with_two_workers(
+    tmp_path: Path, builtin_rules: RuleSet
+) -> None:
+    root = tmp_path / "root"
+    filler = [(f"/var/www/s{i}/htdocs/p{j}.php", f"<?php echo {i * 100 + j};\n") for i in range(4) for j in range(30)]
+    place(root, [*filler, ("/var/www/s0/htdocs/images/a.php", SHELL)])
+    first = root / "var/www/s0/htdocs/images/a.php"
+    os.link(first, root / "var/www/s3/htdocs/b.php")
+    (root / "tmp").mkdir()
+    os.link(first, root / "tmp/c.php")
+    # many hard-linked files: more than one batch goes back to the workers
+    (root / "srv/pairs").mkdir(parents=True)
+    (root / "srv/copies").mkdir(parents=True)
+    for i in range(300):
+        (root / f"srv/pairs/{i}.txt").write_text(f"file {i}\n")
+        os.link(root / f"srv/pairs/{i}.txt", root / f"srv/copies/{i}.txt")
+    source = RootSource(str(root))
+    try:
+        one = scan_source(source, ScanOptions(rules=builtin_rules, jobs=1))
+        two = scan_source(source, ScanOptions(rules=builtin_rules, jobs=2))
+    finally:
+        source.close()
+    for report in (one, two):
+        assert report.files_seen == 120 + 3 + 600
+        assert report.files_scanned == 120 + 1 + 300
+        assert report.skipped == {"hard link already scanned": 2 + 300}
+        flagged = [v.path for v in report.verdicts if v.matches]
+        assert flagged == ["/var/www/s0/htdocs/images/a.php"]  # web roots before temp folders, then by name
+    assert [(v.path, v.score) for v in one.verdicts] == [(v.path, v.score) for v in two.verdicts]
+
+
+def test_only_files_that_score_are_hashed(
+    tmp_path: Path, builtin_rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from breachkit.detect import filescan
+
+    root = tmp_path / "root"
+    place(root, [(f"{WEB}/p{i}.php", f"<?php echo {i};\n") for i in range(20)] + [(f"{WEB}/shell.php", SHELL)])
+    hashed: list[bytes] = []
+    sha256 = hashlib.sha256
+
+    def counting_sha256(data: bytes) -> object:
+        hashed.append(data)
+        return sha256(data)
+
+    monkeypatch.setattr(filescan.hashlib, "sha256", counting_sha256)
+    result = _scan(root, builtin_rules, want_sha1=True)
+    verdict = result[f"{WEB}/shell.php"]
+    assert hashed == [SHELL.encode()]
+    assert verdict.sha256 == sha256(SHELL.encode()).hexdigest()  # type: ignore[attr-defined]
+    assert verdict.sha1 == hashlib.sha1(SHELL.encode()).hexdigest()  # type: ignore[attr-defined]
+    assert verdict.md5 is None  # type: ignore[attr-defined]
+    # rules that read the md5 external need every file's MD5 before matching
+    hashed.clear()
+    _scan(root, builtin_rules, want_md5=True)
+    assert len(hashed) == 21
+    assert result["report"].files_scanned == 21  # type: ignore[attr-defined]
+    # an allowlist needs every file's digest: all are hashed then
+    hashed.clear()
+    _scan(root, builtin_rules, allowlist=frozenset({"0" * 64}))
+    assert len(hashed) == 21
+
+
+def test_min_score_zero_gives_every_file_a_verdict(tmp_path: Path, builtin_rules: RuleSet) -> None:
+    root = tmp_path / "root"
+    place(root, [(f"{WEB}/plain.php", "<?php echo 1;\n"), (f"{WEB}/shell.php", SHELL)])
+    result = _scan(root, builtin_rules, min_score=0)
+    plain = result[f"{WEB}/plain.php"]
+    assert plain.score == 0 and plain.sha256 is not None and plain.content_type == "PHP"  # type: ignore[attr-defined]
+    assert result[f"{WEB}/shell.php"].score >= 90  # type: ignore[attr-defined]
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_files_opened_by_the_walk_are_closed(tmp_path: Path, builtin_rules: RuleSet) -> None:
+    root = tmp_path / "root"
+    place(root, [(f"{WEB}/a.php", SHELL), (f"{WEB}/empty.php", b""), ("/etc/passwd", "root:x:0:0::/root:/bin/sh\n")])
+    os.link(root / f"{WEB}/a.php".lstrip("/"), root / f"{WEB}/b.php".lstrip("/"))
+    source = RootSource(str(root))
+    try:
+        before = _open_fds()
+        for scope in ("all", "drop-zones"):
+            report = scan_source(source, ScanOptions(rules=builtin_rules, jobs=1, scope=scope))
+            assert report.files_scanned >= 1
+        assert _open_fds() == before
+    finally:
+        source.close()
+
+
+def test_walk_that_opens_files_refuses_a_file_swapped_after_the_listing(tmp_path: Path) -> None:
+    from breachkit.detect.filescan import fast_walk
+
+    root = tmp_path / "root"
+    place(root, [("/tmp/a.php", SHELL), ("/tmp/b.php", SHELL), ("/tmp/c.php", SHELL), ("/other.txt", "other\n")])
+    source = RootSource(str(root))
+    opened: dict[str, int] = {}
+    try:
+        walk = fast_walk(source.fs, "/tmp", (), None, opened)
+        assert next(walk).path == "/tmp"  # type: ignore[union-attr]
+        first = next(walk)
+        assert isinstance(first, FileStat) and first.path == "/tmp/a.php" and list(opened) == ["/tmp/a.php"]
+        # the folder is listed by now: swap b.php for a FIFO and c.php for another inode
+        (root / "tmp/b.php").unlink()
+        os.mkfifo(root / "tmp/b.php")
+        os.rename(root / "other.txt", root / "tmp/c.php")  # a live inode: its number cannot be c.php's
+        second = next(walk)
+        assert isinstance(second, FileStat) and second.path == "/tmp/b.php" and second.type == "p"
+        assert opened == {}  # a.php's fd was closed when the walk moved on; the FIFO was not kept open
+        third = next(walk)
+        assert isinstance(third, FileStat) and third.size == len("other\n") and opened == {}
+        assert list(walk) == []
+    finally:
+        source.close()
+
+
+@given(st.lists(st.sampled_from(FOLDER_NAMES), max_size=6), st.sampled_from(["x.php", "a.jpg", "run", ".x.php"]))
+def test_folder_facts_agree_with_the_place_rules_on_the_full_path(parts: list[str], name: str) -> None:
+    from breachkit.detect import context as ctx
+    from breachkit.detect.filescan import folder_facts
+
+    folder = "".join("/" + part for part in parts)
+    path = folder + "/" + name
+    facts = folder_facts(folder)
+    assert facts.web_root == ctx.in_web_root(path)
+    assert facts.upload == (ctx.in_web_root(path) and ctx.UPLOAD_DIR.search(path) is not None)
+    assert facts.temp == ctx.in_temp(path)
+    assert facts.hidden == ctx.hidden_folder(path)

@@ -80,3 +80,22 @@ def test_yara_python_fallback_gives_the_same_matches() -> None:
     assert {m.rule for m in fast.scanner().scan(shell, EXT)} == {m.rule for m in legacy.scanner().scan(shell, EXT)}
     match = next(m for m in legacy.scanner().scan(shell, EXT) if m.rule == "php_eval_of_request")
     assert match.strings and match.score == 90
+
+
+@pytest.mark.parametrize("engine", ["yara-x", "yara-python"])
+def test_externals_are_set_per_file_and_empty_when_not_given(tmp_path: Path, engine: str) -> None:
+    if engine == "yara-python" and importlib.util.find_spec("yara") is None:
+        pytest.skip("yara-python not installed")
+    (tmp_path / "names.yar").write_text(
+        'rule named_x { condition: filename == "x.php" }\nrule owned { condition: owner == "www-data" }\n'
+    )
+    scanner = compile_rules([tmp_path], builtin=False, cache=False, engine=engine).scanner()
+
+    def rules(externals: dict[str, str]) -> set[str]:
+        return {m.rule for m in scanner.scan(b"data", externals)}
+
+    assert rules({"filename": "x.php", "owner": "www-data"}) == {"named_x", "owned"}
+    assert rules({"filename": "y.php", "owner": "www-data"}) == {"owned"}
+    assert rules({"filename": "x.php"}) == {"named_x"}  # owner not given: empty, not the last file's
+    assert rules({}) == set()
+    assert rules({"filename": "x.php", "owner": "www-data"}) == {"named_x", "owned"}
