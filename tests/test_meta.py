@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
 from pathlib import Path
 
@@ -45,3 +46,13 @@ def test_every_module_has_a_docstring() -> None:
         if path.name == "__main__.py":
             continue
         assert ast.get_docstring(tree), f"{path.relative_to(REPO)} has no module docstring"
+
+
+def test_each_command_module_registers_the_command_its_name_says() -> None:
+    """``main`` imports only the module of the command it runs, found by this name."""
+    from breachkit.cli.main import COMMAND_MODULES, build_parser, command_name
+
+    for module in COMMAND_MODULES:
+        parser = build_parser(only=command_name(module))
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        assert list(commands.choices) == [command_name(module)], module
