@@ -150,12 +150,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args, timeline, case)
     except BrokenPipeError:
-        # "breachkit timeline … | head": the reader has what it wanted. Point
-        # stdout at /dev/null so the interpreter's final flush stays quiet.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-        return 0
+        return _reader_gone()
     finally:
         timeline.close()
 
@@ -326,10 +321,7 @@ def _run_case(args: argparse.Namespace) -> int:
         try:
             summary = _write_case(args, con, filters, zone, merged, case.root)
         except BrokenPipeError:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-            return 0
+            return _reader_gone()
     finally:
         con.close()
     case.journal.append(
@@ -444,3 +436,14 @@ def _print_case_notes(summary: dict[str, Any], fmt: str) -> None:
         )
     for note in summary["notes"]:
         err.print(f"[dim]note: {safe(note)}[/]")
+
+
+def _reader_gone() -> int:
+    """``breachkit timeline … | head``: the reader has what it wanted.
+
+    Point stdout at /dev/null so the interpreter's final flush stays quiet.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0

@@ -82,6 +82,20 @@ def _open_noatime(name: str, flags: int, dir_fd: Optional[int]) -> int:
     return os.open(name, flags, dir_fd=dir_fd)
 
 
+def entries_of(runs: Iterator[Any]) -> Generator[Union[FileStat, WarningRecord], None, None]:
+    """The entries of a walk's runs (:meth:`RootFS.walk_runs`), one by one."""
+    try:
+        for item in runs:
+            if isinstance(item, WarningRecord):
+                yield item
+            else:
+                yield from item.stats()
+    finally:
+        close = getattr(runs, "close", None)
+        if close is not None:
+            close()  # an abandoned walk closes its directory fds now, not when collected
+
+
 class RootFS:
     """Read-only, in-root access to the tree under ``root`` (host paths start with ``/``)."""
 
@@ -285,15 +299,7 @@ class RootFS:
         but not entered. Live roots always skip :data:`LIVE_SKIP`. Yields a
         :class:`WarningRecord` for each problem and goes on.
         """
-        runs = self.walk_runs(start, skip, devices, max_depth)
-        try:
-            for item in runs:
-                if isinstance(item, WarningRecord):
-                    yield item
-                else:
-                    yield from item.stats()
-        finally:
-            runs.close()  # an abandoned walk closes its directory fds now, not when collected
+        return entries_of(self.walk_runs(start, skip, devices, max_depth))
 
     def walk_runs(
         self,

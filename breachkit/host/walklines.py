@@ -28,6 +28,7 @@ from json.encoder import encode_basestring_ascii
 from typing import IO, Any, Callable, Generator, Iterator, List, Optional, Union
 
 from .records import JSONL_FORMAT, FileStat, WarningRecord, json_text
+from .rootfs import entries_of
 from .statx import LAYOUT, RECORD_SIZE, STATX_BTIME, StatRun, filestat
 
 Runs = Iterator[Union[StatRun, WarningRecord]]
@@ -77,7 +78,7 @@ class Walk(Iterator[Union[FileStat, WarningRecord]]):
 
     def __next__(self) -> Union[FileStat, WarningRecord]:
         if self._entries is None:
-            self._entries = _entries(self._runs(False))
+            self._entries = entries_of(self._runs(False))
         return next(self._entries)
 
     def close(self) -> None:
@@ -97,19 +98,6 @@ class Walk(Iterator[Union[FileStat, WarningRecord]]):
         if self._entries is not None:
             raise RuntimeError("the walk was already iterated")
         return write_jsonl(lambda: self._runs(True), write, warn, progress, executables, workers)
-
-
-def _entries(runs: Runs) -> Generator[Union[FileStat, WarningRecord], None, None]:
-    try:
-        for item in runs:
-            if isinstance(item, WarningRecord):
-                yield item
-            else:
-                yield from item.stats()
-    finally:
-        close = getattr(runs, "close", None)
-        if close is not None:
-            close()  # the walk's directory fds, now rather than when collected
 
 
 def write_jsonl(

@@ -48,7 +48,6 @@ from breachkit.report.model import (
     DroppedFile,
     EntryPoint,
     EvidenceItem,
-    EvidenceRef,
     FindingItem,
     HeatMapView,
     IndicatorItem,
@@ -423,14 +422,13 @@ def _charts(
 
 
 def _finding_item(finding: Finding) -> FindingItem:
-    evidence = tuple(EvidenceRef(e.path, e.line, e.sha256, e.excerpt, e.note) for e in finding.evidence[:MAX_EVIDENCE])
     return FindingItem(
         severity=finding.severity.label,
         check=finding.check,
         title=finding.title,
         confidence=finding.confidence,
         reason=finding.reason,
-        evidence=evidence,
+        evidence=finding.evidence[:MAX_EVIDENCE],
         evidence_more=max(0, len(finding.evidence) - MAX_EVIDENCE),
         next_step=finding.next_step,
     )

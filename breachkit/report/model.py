@@ -12,18 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from breachkit.findings import REPORT_FORMAT
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceRef:
-    """One piece of evidence behind a finding: a host path (and line), a hash, an excerpt or a note."""
-
-    path: str | None = None
-    line: int | None = None
-    sha256: str | None = None
-    excerpt: str | None = None
-    note: str | None = None
+from breachkit.findings import REPORT_FORMAT, Evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +24,7 @@ class FindingItem:
     title: str
     confidence: float
     reason: str
-    evidence: tuple[EvidenceRef, ...]
+    evidence: tuple[Evidence, ...]
     #: evidence items beyond those kept for the report (all are in db/findings.jsonl)
     evidence_more: int = 0
     next_step: str | None = None
