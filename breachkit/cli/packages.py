@@ -47,7 +47,9 @@ def register(sub: Any) -> None:
         metavar="DIR",
         help="folder of .deb files of the installed versions, fetched on a clean machine",
     )
-    verify.add_argument("--workers", type=int, help="hashing threads (default: twice the CPUs, at most 8)")
+    verify.add_argument(
+        "--workers", type=int, help="hashing processes (default: 4 per CPU, at most 16; 1: hash in this process)"
+    )
     verify.add_argument("--no-unowned", action="store_true", help="skip the search for files no package owns")
     verify.add_argument("--case", type=Path, help="case folder: save the report and journal it")
     verify.set_defaults(func=run)

@@ -96,7 +96,9 @@ def add_baseline_parsers(sub: Any) -> Dict[str, argparse.ArgumentParser]:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default="/", help="root to examine: / or a mounted image (default: /)")
-    parser.add_argument("--workers", type=int, help="hashing threads (default: twice the CPUs, at most 8)")
+    parser.add_argument(
+        "--workers", type=int, help="hashing processes (default: 4 per CPU, at most 16; 1: hash in this process)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument(
         "--explain", metavar="PATH", help="show which rule applies to this host path and why, then exit"

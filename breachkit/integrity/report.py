@@ -15,6 +15,7 @@ counts what could not be checked, never calling an uncollected file missing.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from breachkit.integrity.packages import DbProblem, ExpectedFile, Package, load
 from breachkit.integrity.packages.dpkg import DpkgDb
 from breachkit.integrity.trusted_debs import TrustedExpectations, trusted_files
 from breachkit.integrity.unowned import Unowned, find_unowned
-from breachkit.integrity.verify import Accounts, FileResult, Progress, verify
+from breachkit.integrity.verify import Accounts, FileResult, Group, Progress, verify, verify_groups
 from breachkit.sources.base import Source
 
 MAX_EVIDENCE = 25
@@ -115,6 +116,10 @@ def verify_packages(
         if trusted_debs is not None and isinstance(db, DpkgDb):
             report.trusted = TrustedExpectations()
             files = trusted_files(db, trusted_debs, report.trusted)
+        if isinstance(db, DpkgDb) and report.trusted is None and not is_bundle:
+            _verify_dpkg(fs, db, report, accounts, include_config, workers, progress)
+            report.db_problems.extend(db.problems)
+            continue
         selected = (f for f in files if include_config or not f.config)
         for result in verify(fs, selected, accounts, workers, progress):
             if is_bundle and result.status == "missing":
@@ -139,6 +144,26 @@ def verify_packages(
                 report.unowned.append(item)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _verify_dpkg(
+    fs: RootFS,
+    db: DpkgDb,
+    report: PackageReport,
+    accounts: Accounts,
+    include_config: bool,
+    workers: int | None,
+    progress: Progress | None,
+) -> None:
+    """Verify a dpkg database package by package (:func:`verify_groups`): the same verdicts as :func:`verify`."""
+    groups: list[Group] = []
+    for package in db.packages:
+        cost = db.installed_kib.get(f"{package.name}:{package.arch}", 0)
+        groups.append((cost, functools.partial(db.package_files, package, include_config)))
+    for group in verify_groups(fs, groups, db.problems, accounts, workers, progress):
+        report.files_checked += group.checked
+        report.problems.extend(group.problems)
+        db.problems.extend(group.db_problems)
 
 
 def _evidence(result: FileResult) -> Evidence:

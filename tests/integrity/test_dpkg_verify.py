@@ -193,3 +193,59 @@ def test_same_verdict_as_debsums_on_this_machine() -> None:
             if word in line:
                 theirs.add((status, line.split(word, 1)[1].rsplit(" (from ", 1)[0]))
     assert ours == theirs
+
+
+def test_worker_processes_give_the_serial_verdicts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from breachkit.integrity import verify as verify_mod
+
+    root = server(tmp_path / "root")
+    (root / "usr/bin/ls").write_bytes(ELF + b"trojan")
+    (root / "usr/bin/cat").unlink()
+    monkeypatch.setattr(verify_mod, "BATCH_FILES", 2)  # several batches, out of a handful of files
+    made = []
+    real_pool = verify_mod.Pool
+
+    def counting(*args: object) -> object:
+        made.append(args)
+        return real_pool(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verify_mod, "Pool", counting)
+    monkeypatch.setattr(verify_mod, "can_fork", lambda: True)  # other tests leave native threads behind
+    source = RootSource(str(root))
+    db = dpkg.load(source)
+    assert db is not None
+    serial = list(verify(source.fs, db.files(), workers=1))
+    assert made == []
+    parallel = list(verify(source.fs, db.files(), workers=3))
+    assert len(made) == 1
+    assert serial == parallel
+    assert {(r.expected.path, r.status) for r in parallel if r.problem} == {
+        ("/usr/bin/ls", "changed"),
+        ("/usr/bin/cat", "missing"),
+    }
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_package_by_package_verification_matches_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+
+    root = server(tmp_path / "root")
+    (root / "usr/bin/ls").write_bytes(ELF + b"trojan")
+    (root / "usr/sbin/sshd").unlink()
+    (root / "etc/ssh/sshd_config").write_text("PermitRootLogin yes\n")
+    md5sums = root / "var/lib/dpkg/info/coreutils.md5sums"
+    md5sums.write_text("not a line\n" + md5sums.read_text())
+    source = RootSource(str(root))
+    report = verify_packages(source, unowned=False, workers=workers)
+    db = dpkg.load(source)
+    assert db is not None
+    expected = [r for r in verify(source.fs, db.files(), workers=1) if r.problem]
+    assert report.problems == expected
+    assert report.files_checked == len(list(db.files()))
+    assert [(p.path, p.line) for p in report.db_problems] == [(str(md5sums)[len(str(root)) :], 1)]
+    assert {(r.expected.path, r.status) for r in report.problems} == {
+        ("/usr/bin/ls", "changed"),
+        ("/usr/sbin/sshd", "missing"),
+        ("/etc/ssh/sshd_config", "changed"),
+    }

@@ -33,12 +33,14 @@ import json
 import os
 from typing import IO, Any, Dict, Iterator, List, Optional, Tuple
 
-from .rules import path_key
-
 FORMAT = "breachkit-baseline"
 VERSION = 1
 
 _dumps = json.JSONEncoder(ensure_ascii=True, sort_keys=True, separators=(",", ":")).encode
+#: Lines joined into one write (and one update of the footer's digest).
+_LINES_PER_WRITE = 512
+#: Bytes read from a database at a time.
+_READ_BLOCK = 1 << 20
 
 
 class BaselineError(ValueError):
@@ -59,12 +61,33 @@ def encode_path(record: Dict[str, Any], path: str) -> None:
 
 
 def decode_path(record: Dict[str, Any]) -> str:
+    """The path of an entry; ``ValueError`` unless it is absolute and normal (as every walk writes it)."""
     if "pb" in record:
-        return os.fsdecode(base64.b64decode(record["pb"]))
-    path = record["p"]
-    if not isinstance(path, str) or not path.startswith("/"):
+        path = os.fsdecode(base64.b64decode(record["pb"]))
+    else:
+        path = record["p"]
+    if not isinstance(path, str) or not is_normal(path):
         raise ValueError("bad path")
     return path
+
+
+def is_normal(path: str) -> bool:
+    """Whether ``path`` is absolute with no empty, ``.`` or ``..`` component (``/`` alone is)."""
+    if path == "/":
+        return True
+    if not path.startswith("/") or path.endswith("/") or "//" in path or "\0" in path:
+        return False
+    return not ("/./" in path or "/../" in path or path.endswith(("/.", "/..")))
+
+
+def order_key(path: str) -> str:
+    """:func:`~breachkit.host.baseline.rules.path_key`'s order as one string, for normal paths (:func:`is_normal`).
+
+    Comparing the components one by one is comparing the path with ``/``
+    replaced by a character that sorts before every character of a name:
+    ``\0``, which no name holds.
+    """
+    return path.replace("/", "\0")
 
 
 def file_sha256(path: str) -> str:
@@ -87,29 +110,42 @@ class Writer:
             self._out = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)  # type: ignore[assignment,unused-ignore]
         self._digest = hashlib.sha256()
         self.entries = 0
-        self._last: Optional[Tuple[str, ...]] = None
+        self._last_line_key = ""
+        self._pending: List[str] = []
         data = dict(header)
         data["format"] = FORMAT
         data["version"] = VERSION
         self._line(_dumps(data))
 
     def _line(self, text: str) -> None:
-        raw = text.encode("ascii") + b"\n"
-        self._digest.update(raw)
-        self._out.write(raw)
+        self._pending.append(text)
+        if len(self._pending) >= _LINES_PER_WRITE:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            raw = ("\n".join(self._pending) + "\n").encode("ascii")
+            self._pending = []
+            self._digest.update(raw)
+            self._out.write(raw)
 
     def add(self, path: str, record: Dict[str, Any]) -> None:
-        key = path_key(path)
-        if self._last is not None and key <= self._last:
-            raise BaselineError("internal error: entries out of order at %r" % path)
-        self._last = key
         data = dict(record)
         encode_path(data, path)
-        self._line(_dumps(data))
+        self.add_line(path, _dumps(data))
+
+    def add_line(self, path: str, line: str) -> None:
+        """Add an entry already encoded (as :meth:`add` would encode it: sorted keys, ASCII, no newline)."""
+        key = order_key(path)
+        if self.entries and key <= self._last_line_key:
+            raise BaselineError("internal error: entries out of order at %r" % path)
+        self._last_line_key = key
+        self._line(line)
         self.entries += 1
 
     def finish(self) -> str:
         """Write the footer, make the file durable, put it in place; return the file's SHA-256."""
+        self._flush()
         footer = {"footer": True, "entries": self.entries, "sha256": self._digest.hexdigest()}
         self._out.write(_dumps(footer).encode("ascii") + b"\n")
         if self._out is not self._raw:
@@ -183,11 +219,51 @@ class Database:
         return header
 
     def verify(self) -> int:
-        """Check the footer hash and the order of entries; return the entry count."""
+        """Check the footer hash and entry count, then the entries; return the entry count.
+
+        The footer's hash and count are checked over the raw bytes first (a
+        fraction of the cost of reading each entry); when they match, the
+        file is byte for byte what a writer wrote or a forgery by someone who
+        recomputed the footer, and the remaining checks (each line a JSON
+        object with a valid path, strictly in order) are left to
+        :meth:`entries`, which raises :class:`DatabaseTampered` at the first
+        entry that fails them. When they do not match, every entry is read
+        here so the message names the first problem.
+        """
+        count = self._footer_matches()
+        if count is not None:
+            return count
         count = 0
         for _ in self.entries():
             count += 1
-        return count
+        return count  # pragma: no cover - entries() raised: the footer did not match
+
+    def _footer_matches(self) -> Optional[int]:
+        """The entry count if the footer's hash and count match the bytes before it, else None."""
+        digest = hashlib.sha256()
+        newlines = 0
+        held = b""  # the last line seen so far: the footer, once the end is reached
+        try:
+            with _open_text(self.path) as handle:
+                while True:
+                    chunk = handle.read(_READ_BLOCK)
+                    if not chunk:
+                        break
+                    data = held + chunk
+                    cut = data.rfind(b"\n", 0, len(data) - 1) + 1
+                    if cut:
+                        digest.update(data[:cut])
+                        newlines += data.count(b"\n", 0, cut)
+                    held = data[cut:]
+            footer = json.loads(held) if held.endswith(b"\n") else None
+        except (OSError, EOFError, gzip.BadGzipFile, ValueError):
+            return None
+        if not isinstance(footer, dict) or footer.get("footer") is not True or newlines < 1:
+            return None
+        entries = newlines - 1  # the header is hashed, not counted
+        if footer.get("sha256") != digest.hexdigest() or footer.get("entries") != entries:
+            return None
+        return entries
 
     def entries(self) -> Iterator[Tuple[str, Dict[str, Any]]]:
         """(path, record) per entry, in walk order; raises :class:`DatabaseTampered` at the first problem.
@@ -195,42 +271,68 @@ class Database:
         The footer is checked when the last entry has been read, so a caller that
         must not act on a bad database calls :meth:`verify` first.
         """
+        for path, data, _line in self.entry_lines():
+            yield path, data
+
+    def entry_lines(self) -> Iterator[Tuple[str, Dict[str, Any], str]]:
+        """:meth:`entries` with each entry's line as stored (without the newline)."""
         digest = hashlib.sha256()
-        last: Optional[Tuple[str, ...]] = None
+        last = ""
         footer: Optional[Dict[str, Any]] = None
         count = 0
+        number = 0
+        decode = json.JSONDecoder().decode
         try:
             with _open_text(self.path) as handle:
-                for number, raw in enumerate(_lines(handle), 1):
-                    if footer is not None:
-                        raise DatabaseTampered("%s: data after the footer (line %d)" % (self.path, number))
-                    if not raw.endswith(b"\n"):
-                        raise DatabaseTampered(
-                            "%s is truncated (line %d is incomplete); do not trust it" % (self.path, number)
-                        )
-                    try:
-                        data = json.loads(raw)
-                    except ValueError:
-                        raise DatabaseTampered("%s: line %d is not JSON" % (self.path, number)) from None
-                    if not isinstance(data, dict):
-                        raise DatabaseTampered("%s: line %d is not a JSON object" % (self.path, number))
-                    if number == 1:
-                        digest.update(raw)
+                tail = b""
+                while True:
+                    chunk = handle.read(_READ_BLOCK)
+                    if not chunk:
+                        break
+                    block = tail + chunk
+                    cut = block.rfind(b"\n") + 1
+                    tail = block[cut:]
+                    if not cut:
                         continue
-                    if data.get("footer") is True:
-                        footer = data
-                        continue
-                    digest.update(raw)
-                    try:
-                        path = decode_path(data)
-                    except (KeyError, ValueError, TypeError):
-                        raise DatabaseTampered("%s: line %d has no valid path" % (self.path, number)) from None
-                    key = path_key(path)
-                    if last is not None and key <= last:
-                        raise DatabaseTampered("%s: line %d is out of order" % (self.path, number))
-                    last = key
-                    count += 1
-                    yield path, data
+                    block = block[:cut]
+                    lines = block.split(b"\n")
+                    lines.pop()  # after the last newline
+                    hashed = footer is None
+                    for index, raw in enumerate(lines):
+                        number += 1
+                        if footer is not None:
+                            raise DatabaseTampered("%s: data after the footer (line %d)" % (self.path, number))
+                        try:
+                            text = raw.decode("utf-8")
+                            data = decode(text)
+                        except ValueError:  # UnicodeDecodeError too
+                            raise DatabaseTampered("%s: line %d is not JSON" % (self.path, number)) from None
+                        if not isinstance(data, dict):
+                            raise DatabaseTampered("%s: line %d is not a JSON object" % (self.path, number))
+                        if number == 1:
+                            continue
+                        if data.get("footer") is True:
+                            footer = data
+                            # Everything before the footer is covered by its hash, the footer itself is not.
+                            digest.update(b"".join(line + b"\n" for line in lines[:index]))
+                            hashed = False
+                            continue
+                        try:
+                            path = decode_path(data)
+                        except (KeyError, ValueError, TypeError):
+                            raise DatabaseTampered("%s: line %d has no valid path" % (self.path, number)) from None
+                        key = path.replace("/", "\0")  # the order of path_key, as a string (see order_key)
+                        if key <= last:
+                            raise DatabaseTampered("%s: line %d is out of order" % (self.path, number))
+                        last = key
+                        count += 1
+                        yield path, data, text
+                    if hashed:
+                        digest.update(block)
+                if tail:
+                    raise DatabaseTampered(
+                        "%s is truncated (line %d is incomplete); do not trust it" % (self.path, number + 1)
+                    )
         except (OSError, EOFError, gzip.BadGzipFile, ValueError) as exc:
             if isinstance(exc, DatabaseTampered):
                 raise
@@ -242,10 +344,6 @@ class Database:
                 "%s fails its self-check (footer hash or entry count does not match the content): "
                 "it was edited or damaged; do not trust it" % self.path
             )
-
-
-def _lines(handle: IO[bytes]) -> Iterator[bytes]:
-    yield from handle
 
 
 def history_name(db_path: str, created: str, sha256: str) -> str:

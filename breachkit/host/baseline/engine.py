@@ -24,9 +24,10 @@ from ..records import WarningRecord
 from ..rootfs import RootFS
 from ..toolinfo import VERSION
 from . import rules as rules_mod
-from .db import BaselineError, Database, Writer, history_name
-from .rules import Rules, path_key
-from .scan import Progress, Record, new_hash, records, selected_walk
+from .db import BaselineError, Database, Writer, history_name, order_key
+from .rules import Rules
+from .scan import Progress, Record, new_hash, record_dict, record_line, records, selected_walk
+from .workers import default_count
 
 ADDED, REMOVED, CHANGED = 1, 2, 4
 
@@ -185,7 +186,8 @@ def _header(fs: RootFS, rules: Rules) -> Dict[str, Any]:
 
 
 def default_workers() -> int:
-    return min(8, 2 * (os.cpu_count() or 1))
+    """Hashing processes: several per CPU (see :mod:`.workers`)."""
+    return default_count()
 
 
 def create(
@@ -211,14 +213,14 @@ def create(
                     if on_warning:
                         on_warning(item)
                     continue
-                entry, rec, problems = item
-                for problem in problems:
-                    warnings += 1
-                    if on_warning:
-                        on_warning(problem)
-                clean, hashed = _clean(rec)
-                nbytes += hashed
-                writer.add(entry.path, clean)
+                entry, attributes, _old, content = item
+                if content is not None:
+                    nbytes += content[2]
+                    for problem in content[4]:
+                        warnings += 1
+                        if on_warning:
+                            on_warning(WarningRecord(*problem))
+                writer.add_line(entry.path, record_line(entry, attributes, content))
             sha = writer.finish()
         except BaseException:
             writer.abort()
@@ -291,7 +293,7 @@ def check(
 
     def stream() -> Iterator[Change]:
         with RootFS(root) as fs:
-            merged = _merge(db.entries(), selected_walk(fs, rules))
+            merged = _merge(db.entry_lines(), selected_walk(fs, rules))
             for item in records(fs, merged, hash_name, workers or default_workers(), progress):
                 if isinstance(item, WarningRecord):
                     counts["warnings"] += 1
@@ -303,17 +305,21 @@ def check(
                     counts["removed"] += 1
                     yield Change("removed", path, classify(path, old, None), _record_details(old))
                     continue
-                entry, rec, problems = item
-                for problem in problems:
-                    counts["warnings"] += 1
-                    if on_warning:
-                        on_warning(problem)
+                entry, attributes, old, old_line, content = item
+                if content is not None:
+                    counts["bytes"] += content[2]
+                    for problem in content[4]:
+                        counts["warnings"] += 1
+                        if on_warning:
+                            on_warning(WarningRecord(*problem))
                 counts["entries"] += 1
-                old = rec.pop("_old", None)
-                clean, hashed = _clean(rec)
-                counts["bytes"] += hashed
+                line = record_line(entry, attributes, content)
                 if writer_for_update is not None:
-                    writer_for_update.add(entry.path, clean)
+                    writer_for_update.add_line(entry.path, line)
+                if old is not None and old_line == line:
+                    continue  # the same line as in the database: the same record, nothing to compare
+                rec = record_dict(entry, attributes, content)
+                clean, _hashed = _clean(rec)
                 if old is None:
                     counts["added"] += 1
                     yield Change("added", entry.path, classify(entry.path, None, clean), _record_details(clean))
@@ -344,32 +350,36 @@ def _record_details(rec: Record) -> Tuple[Tuple[str, Any, Any], ...]:
 
 
 def _merge(
-    old_entries: Iterator[Tuple[str, Record]],
+    old_entries: Iterator[Tuple[str, Record, str]],
     new_items: Iterator[Any],
 ) -> Iterator[Any]:
     """Merge the database stream with the walk stream (both in baseline order).
 
     Yields walk warnings, ``(path, old)`` for removed entries and
-    ``(FileStat, attributes, old or None)`` for entries on disk.
+    ``(FileStat, attributes, old or None, old line or None)`` for entries on disk.
     """
     old_iter = iter(old_entries)
-    pending_old: Optional[Tuple[str, Record]] = next(old_iter, None)
+    pending_old: Optional[Tuple[str, Record, str]] = next(old_iter, None)
+    # order_key: the walk's and the database's paths are normal (the database refuses others).
+    pending_key = order_key(pending_old[0]) if pending_old is not None else None
     for item in new_items:
         if isinstance(item, WarningRecord):
             yield item
             continue
         entry, attributes = item
-        key = path_key(entry.path)
-        while pending_old is not None and path_key(pending_old[0]) < key:
-            yield pending_old
+        key = order_key(entry.path)
+        while pending_old is not None and pending_key is not None and pending_key < key:
+            yield pending_old[0], pending_old[1]
             pending_old = next(old_iter, None)
-        old: Optional[Record] = None
-        if pending_old is not None and pending_old[0] == entry.path:
-            old = pending_old[1]
+            pending_key = order_key(pending_old[0]) if pending_old is not None else None
+        if pending_key == key and pending_old is not None:
+            yield entry, attributes, pending_old[1], pending_old[2]
             pending_old = next(old_iter, None)
-        yield entry, attributes, old
+            pending_key = order_key(pending_old[0]) if pending_old is not None else None
+        else:
+            yield entry, attributes, None, None
     while pending_old is not None:
-        yield pending_old
+        yield pending_old[0], pending_old[1]
         pending_old = next(old_iter, None)
 
 

@@ -28,7 +28,7 @@ says otherwise, and the order of lines is the precedence.
 
 import hashlib
 import re
-from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 #: Every attribute a rule can select.
 ATTRIBUTES = (
@@ -166,6 +166,45 @@ class Rules:
             if rule.matches(path):
                 return None if rule.exclude else rule.attributes
         return None
+
+    def chooser(self, parent: str) -> "Callable[[str], Optional[FrozenSet[str]]]":
+        """:meth:`attributes` for the entries of the folder ``parent``, faster.
+
+        A walk asks for every entry, and most rules are settled by the folder
+        alone: a prefix rule at or above it matches every entry in it, one
+        elsewhere none, except the entry that *is* its path. Only the rules that
+        remain undecided (``maybe``) are tried on each entry; the answer is the
+        same as :meth:`attributes`.
+        """
+        folder = _slash(parent)
+        candidates: List[Tuple[bool, Rule]] = []  # (matches every entry, rule), last rule first
+        for rule in reversed(self.rules):
+            pattern = rule.pattern
+            if rule.kind == "prefix":
+                if parent == pattern or folder.startswith(_slash(pattern)):
+                    candidates.append((True, rule))
+                    break  # it decides every entry not decided by a later rule
+                if pattern.startswith(folder) and "/" not in pattern[len(folder) :]:
+                    candidates.append((False, rule))
+            elif rule.kind == "children":
+                if parent == pattern:
+                    candidates.append((True, rule))
+                    break
+                if pattern.startswith(folder) and "/" not in pattern[len(folder) :]:
+                    candidates.append((False, rule))
+            elif rule.kind == "exact":
+                if pattern.startswith(folder) and "/" not in pattern[len(folder) :]:
+                    candidates.append((False, rule))
+            else:
+                candidates.append((False, rule))
+
+        def attributes(path: str) -> Optional[FrozenSet[str]]:
+            for always, rule in candidates:
+                if always or rule.matches(path):
+                    return None if rule.exclude else rule.attributes
+            return None
+
+        return attributes
 
     def pruned(self, path: str) -> bool:
         """Whether nothing at or below directory ``path`` can be selected (so the walk skips it).

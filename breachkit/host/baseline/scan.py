@@ -1,11 +1,15 @@
 """Recording the attributes of the selected files: the walk, parallel hashing, extended attributes.
 
 The walk (:meth:`breachkit.host.rootfs.RootFS.walk`, never following symlinks,
-never leaving the root) yields entries in the baseline's order; the content of
-regular files is hashed by a small thread pool (``hashlib`` releases the GIL on
-large buffers, so threads overlap reading and hashing) while results are handed
-on strictly in walk order, with a bounded number in flight: memory stays flat
-however big the tree.
+never leaving the root) yields entries in the baseline's order. The content of
+regular files is read in batches of consecutive files by forked worker
+processes (:mod:`.workers`, several per CPU), each with a :class:`ContentReader`
+that opens files relative to the directory fds it keeps open, while this
+process walks, formats the lines (:func:`record_line`, no dict or JSON encoder
+per entry) and writes them. Results are handed on strictly in walk order, with
+a bounded number of entries in flight: memory stays flat however big the
+tree. With one CPU, ``workers=1`` or where no process can be forked, the same
+reader runs here, so the database is byte for byte the same.
 
 Three cases the content hash handles on purpose:
 
@@ -29,13 +33,15 @@ import collections
 import errno
 import hashlib
 import os
+import stat
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Callable, Deque, Dict, FrozenSet, Iterator, List, Optional, Tuple, Union
 
 from ..records import FileStat, WarningRecord
-from ..rootfs import RootFS, warning_for
+from ..rootfs import NotRegularFile, RootFS, warning_for
 from .rules import Rules
+from .workers import Pool, can_fork
 
 SPARSE_MIN = 16 * 1024 * 1024
 BLOCK = 1 << 20
@@ -89,17 +95,176 @@ def metadata(entry: FileStat, attributes: FrozenSet[str]) -> Record:
     return rec
 
 
-class Hashed:
-    """The content part of a record and the problems met reading it."""
+#: Content request bits (:data:`Job`): which of the file's contents and extended attributes to read.
+WANT_HASH, WANT_GROWING, WANT_XATTRS, WANT_ACL, WANT_SELINUX, WANT_CAPS = 1, 2, 4, 8, 16, 32
+_WANT_BY_ATTRIBUTE = {
+    "hash": WANT_HASH,
+    "growing": WANT_GROWING,
+    "xattrs": WANT_XATTRS,
+    "acl": WANT_ACL,
+    "selinux": WANT_SELINUX,
+    "caps": WANT_CAPS,
+}
+_WANT_XATTR_ANY = WANT_XATTRS | WANT_ACL | WANT_SELINUX | WANT_CAPS
+_WANT_CONTENT = WANT_HASH | WANT_GROWING
+#: Which request bit an extended attribute needs (others: :data:`WANT_XATTRS`).
+_XATTR_WANT = {name: _WANT_BY_ATTRIBUTE[klass] for name, klass in XATTR_CLASS.items()}
 
-    __slots__ = ("digest", "nbytes", "prefix", "warnings", "xattrs")
+#: A file to read: (host path, inode the walk saw, request bits, size of the prefix to hash too or -1).
+Job = Tuple[str, int, int, int]
+#: What reading a file gave: (digest, prefix digest, bytes read, xattrs or None, warnings as
+#: (path, kind, detail) tuples). Plain data, so it crosses a pipe from a worker process.
+Content = Tuple[Optional[str], Optional[str], int, Optional[Dict[str, str]], List[Tuple[str, str, str]]]
 
-    def __init__(self) -> None:
-        self.digest: Optional[str] = None
-        self.prefix: Optional[str] = None
-        self.xattrs: Optional[Dict[str, str]] = None
-        self.warnings: List[WarningRecord] = []
-        self.nbytes = 0
+_O_NOATIME = getattr(os, "O_NOATIME", 0)
+_O_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _open_noatime(name: str, flags: int, dir_fd: int) -> int:
+    """``openat`` with O_NOATIME, without it where the kernel refuses (EPERM: not the owner, not root)."""
+    if _O_NOATIME:
+        try:
+            return os.open(name, flags | _O_NOATIME, dir_fd=dir_fd)
+        except PermissionError:
+            pass
+    return os.open(name, flags, dir_fd=dir_fd)
+
+
+def wants(attributes: FrozenSet[str]) -> int:
+    """The request bits of an attribute set (0: nothing to read from the file)."""
+    bits = 0
+    for name in attributes:
+        bits |= _WANT_BY_ATTRIBUTE.get(name, 0)
+    return bits
+
+
+class ContentReader:
+    """Reads files of one walk: content hash and extended attributes, relative to open directory fds.
+
+    Files come in walk order, so the reader keeps the directories from the
+    root down to the current one open, like the walk itself: moving to the
+    next folder closes the ones left and opens the new ones one name at a
+    time (``openat`` with ``O_NOFOLLOW | O_DIRECTORY``: no symlink is followed
+    anywhere, so nothing outside the root can be reached), and each file is
+    opened relative to its folder. Each file is checked with ``lstat``
+    before it is opened (a FIFO or device is never opened, a symlink never
+    followed: ``O_NOFOLLOW``) and with ``fstat`` after (nothing swapped in
+    between), then compared with the inode the walk saw.
+    """
+
+    def __init__(self, fs: RootFS, hash_name: str) -> None:
+        self.fs = fs
+        self.hash_name = hash_name
+        self._dir: Optional[str] = None
+        #: Names from the root to the current folder, and their fds (``_fds[0]``: the root).
+        self._names: List[str] = []
+        self._fds: List[int] = []
+        self._dir_error: Optional[OSError] = None
+
+    def close(self) -> None:
+        """Close the directory fds (the reader can still be used: it reopens what it needs)."""
+        for fd in reversed(self._fds):
+            os.close(fd)
+        self._fds = []
+        self._names = []
+        self._dir = None
+
+    def read_batch(self, jobs: List[Job]) -> List[Content]:
+        """:meth:`read` of each job (what a worker process runs), results in the order of ``jobs``.
+
+        The files of one folder are read in inode order, not name order: on
+        most file systems that is closer to where their data lies on the
+        disk, which matters when the page cache is cold.
+        """
+        results: List[Optional[Content]] = [None] * len(jobs)
+        start = 0
+        while start < len(jobs):
+            folder = jobs[start][0].rpartition("/")[0]
+            end = start + 1
+            while end < len(jobs) and jobs[end][0].rpartition("/")[0] == folder:
+                end += 1
+            for index in sorted(range(start, end), key=lambda i: jobs[i][1]):
+                results[index] = self.read(jobs[index])
+            start = end
+        return results  # type: ignore[return-value]
+
+    def _enter(self, parent: str) -> None:
+        """Make ``parent`` (a host path from the walk) the current folder; failures are kept for its files."""
+        self._dir = parent
+        self._dir_error = None
+        names = [name for name in parent.split("/") if name]
+        if not self._fds:
+            self._fds.append(self.fs.open_dir("/"))
+        keep = 0
+        while keep < len(self._names) and keep < len(names) and self._names[keep] == names[keep]:
+            keep += 1
+        while len(self._names) > keep:
+            self._names.pop()
+            os.close(self._fds.pop())
+        for name in names[keep:]:
+            try:
+                fd = _open_noatime(name, _O_DIR, self._fds[-1])
+            except OSError as exc:
+                self._dir_error = exc
+                return
+            self._names.append(name)
+            self._fds.append(fd)
+
+    def _open(self, path: str) -> Tuple[int, os.stat_result]:
+        parent, _, name = path.rpartition("/")
+        parent = parent or "/"
+        if parent != self._dir:
+            self._enter(parent)
+        if self._dir_error is not None:
+            error = self._dir_error
+            raise type(error)(error.errno, error.strerror, path)
+        dir_fd = self._fds[-1]
+        before = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if not stat.S_ISREG(before.st_mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file", path)
+        fd = _open_noatime(name, _O_FILE, dir_fd)
+        after = os.fstat(fd)
+        if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
+            os.close(fd)
+            raise NotRegularFile(errno.EAGAIN, "file was replaced while being opened", path)
+        return fd, after
+
+    def read(self, job: Job) -> Content:
+        """Hash one regular file and read its xattrs; problems become warnings."""
+        path, inode, want, prefix_at = job
+        warnings: List[Tuple[str, str, str]] = []
+        try:
+            fd, before = self._open(path)
+        except OSError as exc:
+            return None, None, 0, None, [tuple(warning_for(path, exc))]  # type: ignore[list-item]
+        try:
+            if before.st_ino != inode:
+                warnings.append((path, "replaced", "a different file was at this path when it was opened"))
+            xattrs = _xattrs(fd, want, path, warnings) if want & _WANT_XATTR_ANY else None
+            if not want & _WANT_CONTENT:
+                return None, None, 0, xattrs, warnings
+            prefix = None if prefix_at < 0 else prefix_at
+            try:
+                try:
+                    digest, prefix_digest, nbytes = _digest(fd, before, self.hash_name, prefix)
+                except BlockingIOError:  # O_NONBLOCK mattered after all (a network file system)
+                    os.set_blocking(fd, True)
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    digest, prefix_digest, nbytes = _digest(fd, before, self.hash_name, prefix)
+            except OSError as exc:
+                warnings.append((path, "unreadable", "read failed: %s" % exc.strerror))
+                return None, None, 0, xattrs, warnings
+            after = os.fstat(fd)
+            if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) != (
+                before.st_size,
+                before.st_mtime_ns,
+                before.st_ctime_ns,
+            ):
+                warnings.append((path, "changed-while-hashing", "the file changed while it was read"))
+            return digest, prefix_digest, nbytes, xattrs, warnings
+        finally:
+            os.close(fd)
 
 
 _local = threading.local()
@@ -112,73 +277,51 @@ def _buffer() -> memoryview:
     return buf  # type: ignore[no-any-return,unused-ignore]
 
 
-def read_content(
-    fs: RootFS,
-    entry: FileStat,
-    attributes: FrozenSet[str],
-    hash_name: str,
-    prefix_at: Optional[int] = None,
-) -> Hashed:
-    """Hash a regular file (and read its xattrs) through ``fs``; problems become warnings."""
-    result = Hashed()
-    try:
-        handle = fs.open_file(entry.path, follow=False)
-    except OSError as exc:
-        result.warnings.append(warning_for(entry.path, exc))
-        return result
-    with handle:
-        fd = handle.fileno()
-        before = os.fstat(fd)
-        if before.st_ino != entry.inode:
-            result.warnings.append(
-                WarningRecord(entry.path, "replaced", "a different file was at this path when it was opened")
-            )
-        if attributes & XATTR_ATTRS:
-            result.xattrs = _xattrs(fd, attributes, entry.path, result.warnings)
-        if "hash" in attributes or "growing" in attributes:
-            try:
-                result.digest, result.prefix, result.nbytes = _digest(fd, before, hash_name, prefix_at)
-            except OSError as exc:
-                result.warnings.append(WarningRecord(entry.path, "unreadable", "read failed: %s" % exc.strerror))
-                return result
-            after = os.fstat(fd)
-            if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) != (
-                before.st_size,
-                before.st_mtime_ns,
-                before.st_ctime_ns,
-            ):
-                result.warnings.append(
-                    WarningRecord(entry.path, "changed-while-hashing", "the file changed while it was read")
-                )
-    return result
-
-
 def _digest(fd: int, st: os.stat_result, hash_name: str, prefix_at: Optional[int]) -> Tuple[str, Optional[str], int]:
     if st.st_size > SPARSE_MIN and st.st_blocks * 512 < st.st_size // 2:
         digest, nbytes = _sparse_digest(fd, st.st_size, hash_name)
         return digest, None, nbytes
-    hasher = new_hash(hash_name)
+    hasher = _new(hash_name)
     buf = _buffer()
+    readv, update, size = os.readv, hasher.update, st.st_size
     total = 0
     prefix: Optional[str] = None
     if prefix_at == 0:
-        prefix = "%s:%s" % (hash_name, new_hash(hash_name).hexdigest())
+        prefix = "%s:%s" % (hash_name, _new(hash_name).hexdigest())
     while True:
         want = BLOCK
         if prefix is None and prefix_at is not None and prefix_at - total < want:
             want = prefix_at - total
-        count = os.readv(fd, [buf[:want]])
+        count = readv(fd, [buf[:want]])
         if count <= 0:
             break
-        hasher.update(buf[:count])
+        update(buf[:count])
         total += count
         if prefix is None and prefix_at is not None and total == prefix_at:
             prefix = "%s:%s" % (hash_name, hasher.copy().hexdigest())
+        elif count < want and total >= size:
+            # A short read at or past the size fstat gave is the end: no read just to be told so.
+            # Had the file grown meanwhile, the second fstat says so (changed-while-hashing).
+            break
     return "%s:%s" % (hash_name, hasher.hexdigest()), prefix, total
 
 
+_CONSTRUCTORS: Dict[str, Callable[[], Any]] = {}
+
+
+def _new(name: str) -> Any:
+    """:func:`new_hash`, through a cached constructor (``hashlib.sha256()`` is cheaper than ``hashlib.new``)."""
+    make = _CONSTRUCTORS.get(name)
+    if make is None:
+        make = getattr(hashlib, name, None) if name in hashlib.algorithms_guaranteed else None
+        if make is None:
+            return new_hash(name)
+        _CONSTRUCTORS[name] = make
+    return make()
+
+
 def _sparse_digest(fd: int, size: int, hash_name: str) -> Tuple[str, int]:
-    hasher = new_hash(hash_name)
+    hasher = _new(hash_name)
     buf = _buffer()
     offset = 0
     nbytes = 0
@@ -205,28 +348,24 @@ def _sparse_digest(fd: int, size: int, hash_name: str) -> Tuple[str, int]:
     return "%s-extents:%s" % (hash_name, hasher.hexdigest()), nbytes
 
 
-def _xattrs(fd: int, attributes: FrozenSet[str], path: str, warnings: List[WarningRecord]) -> Dict[str, str]:
+def _xattrs(fd: int, want: int, path: str, warnings: List[Tuple[str, str, str]]) -> Dict[str, str]:
     found: Dict[str, str] = {}
     try:
         names = os.listxattr(fd)
     except OSError as exc:
         if exc.errno not in (errno.ENOTSUP, errno.EOPNOTSUPP):
-            warnings.append(WarningRecord(path, "xattr", "extended attributes unreadable: %s" % exc.strerror))
+            warnings.append((path, "xattr", "extended attributes unreadable: %s" % exc.strerror))
         return found
-    for name in sorted(names):
-        if XATTR_CLASS.get(name, "xattrs") not in attributes:
+    for name in sorted(names):  # most files have none: getxattr only for names listed
+        if not want & _XATTR_WANT.get(name, WANT_XATTRS):
             continue
         try:
             value = os.getxattr(fd, name)
         except OSError as exc:
-            warnings.append(WarningRecord(path, "xattr", "%s unreadable: %s" % (name, exc.strerror)))
+            warnings.append((path, "xattr", "%s unreadable: %s" % (name, exc.strerror)))
             continue
         found[name] = base64.b64encode(value).decode("ascii")
     return found
-
-
-Item = Tuple[FileStat, FrozenSet[str], Optional[Record]]
-Result = Tuple[FileStat, Record, List[WarningRecord]]
 
 
 def selected_walk(fs: RootFS, rules: Rules) -> Iterator[Union[Tuple[FileStat, FrozenSet[str]], WarningRecord]]:
@@ -240,15 +379,26 @@ def selected_walk(fs: RootFS, rules: Rules) -> Iterator[Union[Tuple[FileStat, Fr
         except OSError as exc:
             yield warning_for(start, exc)
             continue
-        # Every file system below a start: /boot or /usr may be separate mounts.
-        for item in fs.walk(start, skip=skip, devices=_AllDevices()):
-            if isinstance(item, WarningRecord):
-                if item.kind != "skipped":
-                    yield item
-                continue
-            attributes = rules.attributes(item.path)
-            if attributes is not None:
-                yield item, attributes
+        # Every file system below a start: /boot or /usr may be separate mounts. Batched runs: the
+        # same entries and warnings in the same order as fs.walk, in fewer, larger pieces.
+        runs = fs.walk_runs(start, skip=skip, devices=_AllDevices(), batch=True)
+        folder = None
+        choose: Callable[[str], Optional[FrozenSet[str]]] = rules.attributes
+        try:
+            for run in runs:
+                if isinstance(run, WarningRecord):
+                    if run.kind != "skipped":
+                        yield run
+                    continue
+                for item in run.stats():
+                    parent = item.path.rpartition("/")[0] or "/"
+                    if parent != folder:
+                        folder, choose = parent, rules.chooser(parent)
+                    attributes = choose(item.path)
+                    if attributes is not None:
+                        yield item, attributes
+        finally:
+            runs.close()
 
 
 class _AllDevices(set):  # type: ignore[type-arg]
@@ -258,6 +408,14 @@ class _AllDevices(set):  # type: ignore[type-arg]
         return True
 
 
+#: Entries handed to one worker at a time, and the bytes after which a batch is cut short: small
+#: enough that both workers stay busy to the end, large enough that the pipes cost little.
+BATCH_FILES = 64
+BATCH_BYTES = 8 << 20
+#: Entries waiting for their content at most; bounds memory however big the tree.
+WINDOW = 2048
+
+
 def records(
     fs: RootFS,
     items: Iterator[Any],
@@ -265,76 +423,240 @@ def records(
     workers: int,
     progress: Optional[Progress] = None,
 ) -> Iterator[Any]:
-    """Complete each selected entry's record (hash, xattrs) in parallel, yielding in input order.
+    """Read the content of each selected entry, in parallel, yielding in input order.
 
-    Items are ``(FileStat, attributes, old record or None)`` and come out as
-    ``(FileStat, record, warnings)``; anything else (walk warnings, the
-    ``(path, old record)`` of entries a merge found removed) passes through
-    in its place.
+    Items are tuples ``(FileStat, attributes, old record or None, ...)`` and
+    come out with the :data:`Content` appended (``None`` for entries whose
+    file is not read); anything else (walk warnings, the ``(path, old
+    record)`` of entries a merge found removed) passes through in its place.
+
+    With ``workers`` above 1, files are read by that many forked processes
+    (:mod:`.workers`; :func:`~.workers.default_count` is a good number), in
+    batches of consecutive files; otherwise, or when no process can be
+    forked, here, by the same :class:`ContentReader`.
     """
-    window = max(16, workers * 32)
-    pending: Deque[Any] = collections.deque()
-    done_entries = 0
-    done_bytes = 0
+    reader = ContentReader(fs, hash_name)
+    pool: Optional[Pool] = None
+    count = max(1, workers)
+    if count > 1 and can_fork():
+        try:
+            pool = Pool(reader.read_batch, count)
+        except OSError:  # out of processes or memory: read here
+            pool = None
+    try:
+        if pool is None:
+            yield from _serial(reader, items, progress)
+        else:
+            with pool:
+                yield from _parallel(pool, items, progress)
+    finally:
+        reader.close()
 
-    def finish(value: Any) -> Any:
-        nonlocal done_entries, done_bytes
-        if isinstance(value, Future):
-            value = value.result()
-        if not isinstance(value, WarningRecord) and len(value) == 3:
-            done_entries += 1
-            done_bytes += value[1].get("_bytes", 0)
-            if progress is not None and done_entries % 256 == 0:
-                progress(done_entries, done_bytes)
-        return value
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for item in items:
-            if not isinstance(item, WarningRecord) and len(item) == 3:
-                entry, attributes, old = item
-                rec = metadata(entry, attributes)
-                if old is not None:
-                    rec["_old"] = old
-                if entry.type == "f" and (attributes & (XATTR_ATTRS | {"hash", "growing"})):
-                    prefix_at = None
-                    old_size = old.get("s") if old is not None else None
-                    if "growing" in attributes and isinstance(old_size, int) and old_size <= entry.size:
-                        prefix_at = old_size
-                    pending.append(pool.submit(_complete, fs, entry, attributes, rec, hash_name, prefix_at))
-                else:
-                    pending.append((entry, rec, []))
-            else:
-                pending.append(item)
-            while len(pending) > window or (pending and _ready(pending[0])):
-                yield finish(pending.popleft())
-        while pending:
-            yield finish(pending.popleft())
+def job_for(entry: FileStat, attributes: FrozenSet[str], old: Optional[Record]) -> Optional[Job]:
+    """What to read of ``entry``'s file, or None when nothing (not a regular file, no content selected)."""
+    if entry.type != "f":
+        return None
+    want = _WANTS.get(attributes)
+    if want is None:
+        want = _WANTS[attributes] = wants(attributes)
+    if not want:
+        return None
+    prefix_at = -1
+    if want & WANT_GROWING and old is not None:
+        old_size = old.get("s")
+        if isinstance(old_size, int) and not isinstance(old_size, bool) and 0 <= old_size <= entry.size:
+            prefix_at = old_size
+    return entry.path, entry.inode, want, prefix_at
+
+
+_WANTS: Dict[FrozenSet[str], int] = {}
+
+
+def _serial(reader: ContentReader, items: Iterator[Any], progress: Optional[Progress]) -> Iterator[Any]:
+    entries = nbytes = 0
+    for item in items:
+        if isinstance(item, WarningRecord) or len(item) == 2:
+            yield item
+            continue
+        job = job_for(item[0], item[1], item[2])
+        content = reader.read(job) if job is not None else None
+        if content is not None:
+            nbytes += content[2]
+        entries += 1
+        if progress is not None and entries % 256 == 0:
+            progress(entries, nbytes)
+        yield item + (content,)
     if progress is not None:
-        progress(done_entries, done_bytes)
+        progress(entries, nbytes)
 
 
-def _ready(value: Any) -> bool:
-    return not isinstance(value, Future) or value.done()
+def _parallel(pool: Pool, items: Iterator[Any], progress: Optional[Progress]) -> Iterator[Any]:
+    # pending, in input order: [item, ticket, index in that batch]; ticket -1: nothing to wait
+    # for; None: in the batch still being gathered (those slots are also in ``gathering``).
+    pending: Deque[List[Any]] = collections.deque()
+    gathering: List[List[Any]] = []
+    batch: List[Job] = []
+    batch_bytes = 0
+    results: Dict[int, List[Content]] = {}
+    entries = nbytes = 0
+
+    def send() -> None:
+        nonlocal batch, batch_bytes
+        ticket = pool.submit(batch, batch_bytes + 16384 * len(batch))  # a file costs about 16 KiB of hashing
+        for slot in gathering:
+            slot[1] = ticket
+        gathering.clear()
+        batch, batch_bytes = [], 0
+
+    def take(block: bool, keep: int = 0) -> Iterator[Any]:
+        """Hand out finished items from the front; ``block``: wait until only ``keep`` are left."""
+        nonlocal entries, nbytes
+        while len(pending) > keep:
+            item, ticket, index = pending[0]
+            if ticket is None:
+                if not block:
+                    return
+                send()
+                continue
+            content = None
+            if ticket >= 0:
+                found = results.get(ticket)
+                if found is None:
+                    if not block and not pool.ready(ticket):
+                        return
+                    found = results[ticket] = pool.result(ticket)
+                content = found[index]
+                if index == len(found) - 1:
+                    del results[ticket]
+            pending.popleft()
+            if isinstance(item, WarningRecord) or len(item) == 2:
+                yield item
+                continue
+            if content is not None:
+                nbytes += content[2]
+            entries += 1
+            if progress is not None and entries % 256 == 0:
+                progress(entries, nbytes)
+            yield item + (content,)
+
+    for item in items:
+        job = None
+        if not isinstance(item, WarningRecord) and len(item) != 2:
+            job = job_for(item[0], item[1], item[2])
+        if job is None:
+            pending.append([item, -1, 0])
+        else:
+            slot = [item, None, len(batch)]
+            pending.append(slot)
+            gathering.append(slot)
+            batch.append(job)
+            batch_bytes += item[0].size
+            if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
+                send()
+                yield from take(block=False)  # results that came in meanwhile: one look per batch, not per entry
+        if len(pending) > WINDOW:
+            yield from take(block=True, keep=WINDOW // 2)
+    if batch:
+        send()
+    yield from take(block=True)
+    if progress is not None:
+        progress(entries, nbytes)
 
 
-def _complete(
-    fs: RootFS,
-    entry: FileStat,
-    attributes: FrozenSet[str],
-    rec: Record,
-    hash_name: str,
-    prefix_at: Optional[int],
-) -> Result:
-    content = read_content(fs, entry, attributes, hash_name, prefix_at)
-    if content.digest is not None and "hash" in attributes:
-        rec["h"] = content.digest
-    if content.prefix is not None:
-        rec["_prefix"] = content.prefix
-    if content.digest is not None and "growing" in attributes and "hash" not in attributes:
-        rec["h"] = content.digest
-    if content.xattrs is not None:
-        rec["x"] = content.xattrs
-    if content.warnings and content.digest is None and ("hash" in attributes or "growing" in attributes):
+def record_dict(entry: FileStat, attributes: FrozenSet[str], content: Optional[Content]) -> Record:
+    """The record of an entry as a dict (``_prefix`` and ``_bytes`` are working keys, not stored)."""
+    rec = metadata(entry, attributes)
+    if content is None:
+        return rec
+    digest, prefix, nbytes, xattrs, problems = content
+    hashed = "hash" in attributes or "growing" in attributes
+    if digest is not None and hashed:
+        rec["h"] = digest
+    if prefix is not None:
+        rec["_prefix"] = prefix
+    if xattrs is not None:
+        rec["x"] = xattrs
+    if problems and digest is None and hashed:
         rec["h"] = None  # unreadable: recorded as such, so check can say "could not be compared"
-    rec["_bytes"] = content.nbytes
-    return entry, rec, content.warnings
+    rec["_bytes"] = nbytes
+    return rec
+
+
+#: Per attribute set: the JSON of its ``a`` list, and which keys a record of it has.
+_Plan = Tuple[str, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool]
+_PLANS: Dict[FrozenSet[str], _Plan] = {}
+
+
+def _plan(attributes: FrozenSet[str]) -> _Plan:
+    plan = _PLANS.get(attributes)
+    if plan is None:
+        plan = _PLANS[attributes] = (
+            '{"a":[%s]' % ",".join(_quote(a) for a in sorted(attributes)),
+            "ctime" in attributes,
+            "gid" in attributes,
+            "hash" in attributes or "growing" in attributes,
+            "inode" in attributes,
+            "target" in attributes,
+            "mode" in attributes,
+            "mtime" in attributes,
+            "nlink" in attributes,
+            "size" in attributes or "growing" in attributes,
+            "type" in attributes,
+            "uid" in attributes,
+        )
+    return plan
+
+
+def record_line(entry: FileStat, attributes: FrozenSet[str], content: Optional[Content]) -> str:
+    """The database line of an entry: byte for byte :func:`record_dict` with its path, as
+    :class:`~breachkit.host.baseline.db.Writer` encodes it (sorted keys, ASCII), without the dict."""
+    a_text, ct, g, h, i, link, m, mt, n, s, t, u = _plan(attributes)
+    parts = [a_text]
+    add = parts.append
+    if ct:
+        add(',"ct":%d' % entry.ctime_ns)
+    if g:
+        add(',"g":%d' % entry.gid)
+    if h and content is not None:
+        if content[0] is not None:
+            add(',"h":' + _quote(content[0]))
+        elif content[4]:
+            add(',"h":null')
+    if i:
+        add(',"i":%d' % entry.inode)
+    if link and entry.target is not None:
+        add(',"l":' + _quote(entry.target))
+    if m:
+        add(',"m":%d' % entry.mode)
+    if mt:
+        add(',"mt":%d' % entry.mtime_ns)
+    if n:
+        add(',"n":%d' % entry.nlink)
+    path = entry.path
+    if path.isascii():
+        add(',"p":' + _quote(path))
+    else:
+        add(_path_keys(path))
+    if s and entry.type == "f":
+        add(',"s":%d' % entry.size)
+    if t:
+        add(',"t":' + _quote(entry.type))
+    if u:
+        add(',"u":%d' % entry.uid)
+    if content is not None and content[3] is not None:
+        xattrs = content[3]
+        add(',"x":{%s}' % ",".join("%s:%s" % (_quote(k), _quote(xattrs[k])) for k in sorted(xattrs)))
+    add("}")
+    return "".join(parts)
+
+
+def _path_keys(path: str) -> str:
+    """``"p"`` (and ``"pb"`` for a name that is not UTF-8) as :func:`~breachkit.host.baseline.db.encode_path` sets them."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "replace").decode("utf-8")
+        raw = base64.b64encode(os.fsencode(path)).decode("ascii")
+        return ',"p":%s,"pb":%s' % (_quote(shown), _quote(raw))
+    return ',"p":' + _quote(path)

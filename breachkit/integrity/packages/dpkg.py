@@ -44,23 +44,31 @@ class DpkgDb(PackageDb):
     conffiles: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: original path -> (diverted-to path, diverting package)
     diversions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: package key -> ``Installed-Size`` (KiB) from the status file: how much a package costs to verify.
+    installed_kib: dict[str, int] = field(default_factory=dict)
+
+    def package_files(self, package: Package, include_config: bool = True) -> Iterator[ExpectedFile]:
+        """:meth:`files` of one package (its md5sums entries, then its conffiles if ``include_config``)."""
+        assert self.source is not None
+        stem = self.stems.get(_key(package))
+        if stem is not None:
+            yield from self._md5sums(package, stem)
+        if not include_config:
+            return
+        for path, digest in self.conffiles.get(_key(package), []):
+            yield ExpectedFile(
+                package.name,
+                self.diverted(path, package.name),
+                f"{STATUS} (Conffiles of {package.name})",
+                digest=digest,
+                algorithm="md5",
+                config=True,
+            )
 
     def files(self) -> Iterator[ExpectedFile]:
-        """Every file with a checksum: md5sums entries, then conffiles (``config=True``)."""
-        assert self.source is not None
+        """Every file with a checksum, package by package: md5sums entries, then conffiles (``config=True``)."""
         for package in self.packages:
-            stem = self.stems.get(_key(package))
-            if stem is not None:
-                yield from self._md5sums(package, stem)
-            for path, digest in self.conffiles.get(_key(package), []):
-                yield ExpectedFile(
-                    package.name,
-                    self.diverted(path, package.name),
-                    f"{STATUS} (Conffiles of {package.name})",
-                    digest=digest,
-                    algorithm="md5",
-                    config=True,
-                )
+            yield from self.package_files(package)
 
     def _md5sums(self, package: Package, stem: str) -> Iterator[ExpectedFile]:
         assert self.source is not None
@@ -195,6 +203,9 @@ def load(source: Source) -> DpkgDb | None:
         db.packages.append(package)
         if stem is not None:
             db.stems[_key(package)] = stem
+        size = fields.get("Installed-Size", "")
+        if size.isdigit():
+            db.installed_kib[_key(package)] = int(size)
         conf: list[tuple[str, str]] = []
         for number, entry in enumerate(fields.get("Conffiles", "").split("\n")):
             words = entry.split()

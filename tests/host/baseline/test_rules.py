@@ -82,3 +82,40 @@ def test_default_rules_parse_and_cover_system_folders() -> None:
     for path in ("/usr/bin/sudo", "/etc/pam.d/sshd", "/etc/ld.so.preload", "/var/spool/cron/crontabs/root"):
         assert rules.attributes(path), path
     assert rules.attributes("/etc/mtab") is None
+
+
+def test_chooser_decides_like_attributes() -> None:
+    rules = parse(
+        DEFAULT_RULES
+        + "=/etc DIR\n!=/etc/shadow\n~/var/log/[a-z]+\\.log LOG\n/usr/share/doc/keep PERMS\n=/usr/share/doc BIN\n/ DIR\n"
+        + "!/usr/lib/x\n/usr/lib/x/y ALL\n"
+    )
+    paths = [
+        "/",
+        "/etc",
+        "/etc/shadow",
+        "/etc/passwd",
+        "/etc/ssh/sshd_config",
+        "/etc/.git",
+        "/etc/.git/config",
+        "/etc/mtab",
+        "/usr",
+        "/usr/bin/ls",
+        "/usr/share/doc",
+        "/usr/share/doc/bash",
+        "/usr/share/doc/keep",
+        "/usr/share/doc/keep/a",
+        "/usr/share/docs",
+        "/usr/lib/x",
+        "/usr/lib/x/y",
+        "/usr/lib/x/y/z",
+        "/usr/lib/x/z",
+        "/var/log/auth.log",
+        "/var/log/a/b.log",
+        "/var/cache/x",
+        "/opt",
+        "/home/u/.bashrc",
+    ]
+    for path in paths:
+        parent = path.rpartition("/")[0] or "/"
+        assert rules.chooser(parent)(path) == rules.attributes(path), path
