@@ -376,15 +376,20 @@ def _top_folders(paths: list[str], limit: int = 4) -> list[str]:
 PACKAGE_DB = r"^/var/lib/dpkg/info/[^/]+\.(list|md5sums)$"
 
 _TIMESTOMP_SQL = f"""
-WITH a AS (
-    SELECT path, type, mode, precision_ns, atime_ns, mtime_ns, ctime_ns, btime_ns,
-           coalesce(btime_ns, ctime_ns) AS born,
-           count(*) OVER (ORDER BY coalesce(btime_ns, ctime_ns) RANGE BETWEEN {COHORT_NS} PRECEDING AND {COHORT_NS} FOLLOWING)
-               AS born_near
-    FROM files WHERE coalesce(btime_ns, ctime_ns) IS NOT NULL
+WITH births AS (
+    -- Window sums over one row per distinct birth time, not over every file with its path:
+    -- the same counts, in a few megabytes however large the tree (a window's rows stay in memory).
+    SELECT born, count(*) AS n FROM (
+        SELECT coalesce(btime_ns, ctime_ns) AS born FROM files WHERE coalesce(btime_ns, ctime_ns) IS NOT NULL
+    ) GROUP BY born
+), near AS (
+    SELECT born, sum(n) OVER (ORDER BY born RANGE BETWEEN {COHORT_NS} PRECEDING AND {COHORT_NS} FOLLOWING)
+        AS born_near
+    FROM births
 ), c AS (
-    SELECT path, mode, atime_ns, mtime_ns, ctime_ns, btime_ns, born, born_near, btime_ns IS NULL AS by_ctime
-    FROM a
+    SELECT path, mode, atime_ns, mtime_ns, ctime_ns, btime_ns, coalesce(btime_ns, ctime_ns) AS born,
+           btime_ns IS NULL AS by_ctime
+    FROM files
     WHERE type = 'f' AND precision_ns = 1 AND (
         (btime_ns IS NOT NULL AND (mtime_ns < btime_ns - {NS} OR atime_ns < btime_ns - {NS}))
         OR (btime_ns IS NULL AND mtime_ns < ctime_ns - {30 * DAY_NS} AND mtime_ns % {NS} = 0 AND ctime_ns % {NS} <> 0)
@@ -393,18 +398,22 @@ WITH a AS (
     SELECT DISTINCT unnest([btime_ns, ctime_ns]) AS t FROM files WHERE regexp_matches(path, '{PACKAGE_DB}')
 ), near_pk AS (
     SELECT DISTINCT c.path FROM c JOIN pk ON pk.t BETWEEN c.born - {PACKAGE_NS} AND c.born + {PACKAGE_NS}
-), k AS (
-    SELECT *,
-        count(*) OVER (ORDER BY born RANGE BETWEEN {COHORT_NS} PRECEDING AND {COHORT_NS} FOLLOWING) AS cohort,
-        count(*) OVER (PARTITION BY mtime_ns) AS same_mtime
-    FROM c
+), cohorts AS (
+    SELECT born, sum(n) OVER (ORDER BY born RANGE BETWEEN {COHORT_NS} PRECEDING AND {COHORT_NS} FOLLOWING) AS cohort
+    FROM (SELECT born, count(*) AS n FROM c GROUP BY born)
+), mtimes AS (
+    SELECT mtime_ns, count(*) AS same_mtime FROM c GROUP BY mtime_ns
 )
-SELECT k.path, mode, atime_ns, mtime_ns, ctime_ns, btime_ns, by_ctime, cohort, same_mtime,
-    (mtime_ns % {NS} = 0 AND born % {NS} <> 0) AS whole_second,
-    atime_ns = mtime_ns AS a_eq_m,
-    born_near,
+SELECT c.path, mode, atime_ns, c.mtime_ns, ctime_ns, btime_ns, by_ctime, cohorts.cohort, mtimes.same_mtime,
+    (c.mtime_ns % {NS} = 0 AND c.born % {NS} <> 0) AS whole_second,
+    atime_ns = c.mtime_ns AS a_eq_m,
+    near.born_near,
     near_pk.path IS NOT NULL AS package
-FROM k LEFT JOIN near_pk ON near_pk.path = k.path
+FROM c
+JOIN near ON near.born = c.born
+JOIN cohorts ON cohorts.born = c.born
+JOIN mtimes ON mtimes.mtime_ns = c.mtime_ns
+LEFT JOIN near_pk ON near_pk.path = c.path
 """  # noqa: S608 - built from constants, never from evidence text
 
 
@@ -568,18 +577,21 @@ def check_restored_mtime(con: Any) -> list[Finding]:
     """
     rows = con.execute(
         f"""
-        WITH a AS (
-            SELECT path, mode, atime_ns, mtime_ns, ctime_ns, btime_ns, precision_ns, type,
-                   count(*) OVER (ORDER BY ctime_ns RANGE BETWEEN {COHORT_NS} PRECEDING AND {COHORT_NS} FOLLOWING)
-                       AS changed_near
-            FROM files WHERE ctime_ns IS NOT NULL
+        WITH near AS (
+            -- One row per distinct change time (a window keeps its rows in memory: no paths in it).
+            SELECT ctime_ns, sum(n) OVER (ORDER BY ctime_ns RANGE BETWEEN {COHORT_NS} PRECEDING AND {COHORT_NS} FOLLOWING)
+                AS changed_near
+            FROM (SELECT ctime_ns, count(*) AS n FROM files WHERE ctime_ns IS NOT NULL GROUP BY ctime_ns)
+        ), a AS (
+            SELECT path, mode, atime_ns, mtime_ns, ctime_ns, btime_ns FROM files
+            WHERE type = 'f' AND precision_ns = 1 AND btime_ns IS NOT NULL
+              AND ctime_ns - mtime_ns > {30 * DAY_NS} AND ctime_ns - btime_ns > {30 * DAY_NS} AND mtime_ns >= btime_ns
+              AND ({_like_any(SENSITIVE)} OR regexp_matches(path, {_sql_regex(WEB_ROOTS)}))
         )
-        SELECT path, mode, atime_ns, mtime_ns, ctime_ns, btime_ns, mtime_ns % {NS} = 0 AS whole_second FROM a
-        WHERE type = 'f' AND precision_ns = 1 AND btime_ns IS NOT NULL
-          AND ctime_ns - mtime_ns > {30 * DAY_NS} AND ctime_ns - btime_ns > {30 * DAY_NS} AND mtime_ns >= btime_ns
-          AND changed_near <= 3
-          AND ({_like_any(SENSITIVE)} OR regexp_matches(path, {_sql_regex(WEB_ROOTS)}))
-        ORDER BY ctime_ns DESC
+        SELECT path, mode, atime_ns, mtime_ns, a.ctime_ns, btime_ns, mtime_ns % {NS} = 0 AS whole_second
+        FROM a JOIN near ON near.ctime_ns = a.ctime_ns
+        WHERE changed_near <= 3
+        ORDER BY a.ctime_ns DESC
         """  # noqa: S608 - built from constants
     ).fetchall()
     strong: list[Evidence] = []
