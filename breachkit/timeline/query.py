@@ -1,22 +1,37 @@
 """Window queries over the ``files`` table: per entry (with its MACB string) or per event.
 
-Two shapes, both streamed from DuckDB in batches (memory flat for any size):
+Two shapes, both streamed in batches (memory flat for any size):
 
 * :func:`entries` — one :class:`TimelineRow` per file with any chosen time in
   the window, ``macb`` saying which (``m.cb``), ordered by the first of them;
 * :func:`events` — one row per distinct time of each file (what ``mactime``
   prints), ``macb`` marking the times equal to that instant, ordered by time.
+
+DuckDB sorts up to :data:`CHUNK_ROWS` files in one query. A sort of millions of
+wide rows needs memory that grows with them (the merge pins blocks of every
+sorted run) and fails under the case's memory cap, so beyond that the files are
+sorted in slices of rows, each slice spooled to a temporary file, and the slices
+merged here, holding one row per slice.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import pickle
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from breachkit.timeline.window import Window
 
 BATCH = 10_000
+#: Files sorted by DuckDB in one query at most (2.8M sorted fine under the 1 GB cap, 5.7M did not).
+CHUNK_ROWS = 1_000_000
+#: Stands for the slice condition in a query before it is known.
+_SLICE = "__SLICE__"
 
 _FIELDS = (
     "path, type, mode, uid, gid, user_name, group_name, size, inode, target, "
@@ -82,11 +97,9 @@ def entries(con: Any, window: Window, limit: int | None = None) -> Iterator[Time
     """Files with a chosen time in ``window``, ordered by the first such time, then path."""
     sql = (
         f"SELECT {_first_sql(window)} AS at_ns, {_macb_sql(window)} AS macb, {_FIELDS} "  # noqa: S608
-        f"FROM files WHERE {window.sql_any()} ORDER BY at_ns, path"
+        f"FROM files WHERE {window.sql_any()} AND {_SLICE}"
     )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    yield from _stream(con, sql)
+    yield from _sorted(con, sql, limit)
 
 
 def events(con: Any, window: Window, limit: int | None = None) -> Iterator[TimelineRow]:
@@ -98,12 +111,48 @@ def events(con: Any, window: Window, limit: int | None = None) -> Iterator[Timel
     )
     sql = (
         f"WITH t AS (SELECT unnest(list_distinct([{listed}])) AS at_ns, {_FIELDS} "  # noqa: S608
-        f"FROM files WHERE {window.sql_any()}) "
-        f"SELECT at_ns, {_macb_sql(window, 'at_ns')} AS macb, {_FIELDS} FROM t ORDER BY at_ns, path"
+        f"FROM files WHERE {window.sql_any()} AND {_SLICE}) "
+        f"SELECT at_ns, {_macb_sql(window, 'at_ns')} AS macb, {_FIELDS} FROM t"
     )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    yield from _stream(con, sql)
+    yield from _sorted(con, sql, limit)
+
+
+def _sorted(con: Any, sql: str, limit: int | None) -> Iterator[TimelineRow]:
+    """The rows of ``sql`` ordered by (at_ns, path): one DuckDB sort, or slices merged here."""
+    order = " ORDER BY at_ns, path" + (f" LIMIT {int(limit)}" if limit is not None else "")
+    rowids = con.execute("SELECT count(*), min(rowid), max(rowid) FROM files").fetchone()
+    if not rowids[0] or rowids[0] <= CHUNK_ROWS:
+        yield from _stream(con, sql.replace(_SLICE, "TRUE") + order)
+        return
+    with tempfile.TemporaryDirectory(prefix="breachkit-sort-") as folder:
+        spools = []
+        for number, low in enumerate(range(rowids[1], rowids[2] + 1, CHUNK_ROWS)):
+            part = f"rowid >= {int(low)} AND rowid < {int(low + CHUNK_ROWS)}"
+            spools.append(_spool(_stream(con, sql.replace(_SLICE, part) + order), Path(folder) / f"{number}.pickle"))
+        handles = [path.open("rb") for path in spools]
+        try:
+            merged = heapq.merge(*(_unspool(h) for h in handles), key=lambda row: (row.time_ns, row.path))
+            yield from itertools.islice(merged, limit)
+        finally:
+            for handle in handles:
+                handle.close()
+
+
+def _spool(rows: Iterator[TimelineRow], path: Path) -> Path:
+    """Write sorted rows to ``path`` in batches (our own data, read back only by :func:`_unspool`)."""
+    with path.open("wb") as handle:
+        while batch := list(itertools.islice(rows, BATCH)):
+            pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _unspool(handle: IO[bytes]) -> Iterator[TimelineRow]:
+    while True:
+        try:
+            batch: list[TimelineRow] = pickle.load(handle)  # noqa: S301 - a file this process just wrote
+        except EOFError:
+            return
+        yield from batch
 
 
 def _stream(con: Any, sql: str) -> Iterator[TimelineRow]:
