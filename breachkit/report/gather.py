@@ -16,18 +16,17 @@ or :attr:`Report.gaps`; the report is still written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
 from breachkit import correlate, tables
 from breachkit.case import Case
-from breachkit.case.journal import iter_entries, read_head
+from breachkit.case.journal import file_sha256, iter_entries, read_head
 from breachkit.errors import BreachkitError
 from breachkit.findings import Finding
 from breachkit.host.collect import bundle_path_for
@@ -112,7 +111,7 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
     by_severity: dict[str, int] = {}
     for item in items:
         by_severity[item.severity] = by_severity.get(item.severity, 0) + 1
-    actions, action_names = _actions(root, problems)
+    journal = _journal(root, problems)
     try:
         steps = view(case)
     except BreachkitError as exc:  # a damaged playbook.json must not cost the whole report
@@ -127,9 +126,9 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
         dropped,
         secrets,
         tuple(a.ip for a in addresses if a.role != "client"),
-        frozenset(action_names),
+        journal.names,
     )
-    host = _host_name(root, case.info.name)
+    host = journal.host or case.info.name
     first_ns = _first_ns(corr, dropped_links=attack_links)
     return Report(
         case_id=case.info.case_id,
@@ -163,7 +162,7 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
         chart=chart,
         graph=_graph(attack_links, corr, findings),
         indicators=tuple(IndicatorItem(i.kind, i.value, i.severity, i.reason) for i in indicators),
-        actions=actions,
+        actions=journal.actions,
         playbook=tuple(
             PlaybookItem(
                 v.step.id,
@@ -177,7 +176,7 @@ def gather(case_root: str | Path, *, now: datetime | None = None) -> Report:
             for v in steps
         ),
         next_step=upcoming.step.title if upcoming is not None else None,
-        evidence=_evidence(root, problems),
+        evidence=_evidence(root, journal.bundles, problems),
         journal_head=head.sha256 if head is not None else None,
         journal_ok=verified.ok,
         journal_problems=tuple(p.message for p in verified.problems),
@@ -473,15 +472,31 @@ def _other_addresses(indicators: Iterable[Indicator], known: set[str]) -> tuple[
     return tuple(found.values())
 
 
-def _actions(root: Path, problems: list[str]) -> tuple[tuple[Action, ...], set[str]]:
+@dataclass(frozen=True, slots=True)
+class _JournalFacts:
+    """What the report takes from the journal, in one pass over it."""
+
+    actions: tuple[Action, ...]
+    names: frozenset[str]
+    #: the examined host's name, from the newest triage entry
+    host: str | None
+    #: stored bundles: name -> (manifest SHA-256, description, time added)
+    bundles: dict[str, tuple[str, str, str]]
+
+
+def _journal(root: Path, problems: list[str]) -> _JournalFacts:
     actions: list[Action] = []
     names: set[str] = set()
+    host: str | None = None
+    bundles: dict[str, tuple[str, str, str]] = {}
     damaged = 0
     for _raw, entry in iter_entries(root / "journal.jsonl"):
         if entry is None:
             damaged += 1
             continue
         name = str(entry.get("action", ""))
+        raw = entry.get("details")
+        details: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         names.add(name)
         actions.append(
             Action(
@@ -489,15 +504,28 @@ def _actions(root: Path, problems: list[str]) -> tuple[tuple[Action, ...], set[s
                 str(entry.get("time_utc", "")),
                 str(entry.get("examiner", "")),
                 name,
-                _summary(entry.get("details")),
+                _summary(details),
             )
         )
+        if name in ("triage", "triage.start") and details.get("host"):
+            host = str(details["host"])
+        if (
+            name == "bundle.add"
+            and details.get("status") in ("stored", "already_present")
+            and isinstance(details.get("bundle"), str)
+        ):
+            bundles[details["bundle"]] = (
+                str(details.get("manifest_sha256", "")),
+                f"{details.get('manifest_entries', '?')} files, {details.get('bytes', '?')} bytes, "
+                f"from {details.get('source', '?')}",
+                str(entry.get("time_utc", "")),
+            )
     if damaged:
         problems.append(f"{damaged} journal line(s) could not be read; see 'breachkit case verify'")
     if len(actions) > MAX_ACTIONS:
         problems.append(f"the journal has {len(actions)} entries; the report lists the newest {MAX_ACTIONS}")
         actions = actions[-MAX_ACTIONS:]
-    return tuple(actions), names
+    return _JournalFacts(tuple(actions), frozenset(names), host, bundles)
 
 
 def _summary(details: object) -> str:
@@ -511,25 +539,17 @@ def _summary(details: object) -> str:
     return text if len(text) <= 300 else text[:299] + "…"
 
 
-def _evidence(root: Path, problems: list[str]) -> tuple[EvidenceItem, ...]:
+def _evidence(root: Path, journaled: dict[str, tuple[str, str, str]], problems: list[str]) -> tuple[EvidenceItem, ...]:
     """Bundles (manifest re-hashed and compared with the journal) and single stored files."""
-    journaled: dict[str, tuple[str, str, str]] = {}
-    for _raw, entry in iter_entries(root / "journal.jsonl"):
-        if entry is None or entry.get("action") != "bundle.add":
-            continue
-        details = entry.get("details") or {}
-        if details.get("status") in ("stored", "already_present") and isinstance(details.get("bundle"), str):
-            journaled[details["bundle"]] = (
-                str(details.get("manifest_sha256", "")),
-                f"{details.get('manifest_entries', '?')} files, {details.get('bytes', '?')} bytes, from {details.get('source', '?')}",
-                str(entry.get("time_utc", "")),
-            )
     items: list[EvidenceItem] = []
     bundles = root / "evidence" / "bundles"
     for folder in sorted(bundles.iterdir()) if bundles.is_dir() else ():
         if folder.name.startswith(".") or not folder.is_dir():
             continue
-        sha = _file_sha256(folder / "manifest.jsonl")
+        try:
+            sha = file_sha256(folder / "manifest.jsonl")[0]
+        except OSError:
+            sha = ""
         expected, detail, added = journaled.get(folder.name, ("", "not in the journal", None))
         if not expected:
             problems.append(f"evidence bundle {folder.name} is not recorded in the journal")
@@ -547,31 +567,11 @@ def _evidence(root: Path, problems: list[str]) -> tuple[EvidenceItem, ...]:
     return tuple(items)
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
-        return ""
-    return digest.hexdigest()
-
-
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:
         return -1
-
-
-def _host_name(root: Path, fallback: str) -> str:
-    host = None
-    for _raw, entry in iter_entries(root / "journal.jsonl"):
-        if entry is not None and entry.get("action") in ("triage", "triage.start"):
-            value = (entry.get("details") or {}).get("host")
-            host = str(value) if value else host
-    return host or fallback
 
 
 def _zone(root: Path) -> HostZone:
